@@ -1,0 +1,1 @@
+"""The `linc-edge-auth` command-line tools: viewer links, signing keys, streamlines."""

@@ -1,0 +1,1 @@
+"""One module per `linc-edge-auth` subcommand; each exposes `register(subparsers)`."""
