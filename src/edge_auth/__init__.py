@@ -1,0 +1,1 @@
+"""Lambda@Edge viewer-request function and the CloudFront policy codec (standard library only)."""

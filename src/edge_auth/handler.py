@@ -1,0 +1,140 @@
+"""Lambda@Edge viewer-request handler for the Neuroglancer viewer's default behavior.
+
+Contract (`lambda_handler(event, context)`), configuration-free and standard library only:
+- requests under `/_auth/` and non-navigation requests (scripts, styles, wasm, fetches) pass
+  through unchanged: the viewer's own files are public code, and data paths never reach this
+  function (CloudFront's trusted key group guards them);
+- a navigation (Sec-Fetch-Mode `navigate` or Sec-Fetch-Dest `document`; without Sec-Fetch headers,
+  a GET/HEAD whose Accept names text/html) passes through when it carries a complete, unambiguous
+  CloudFront cookie set whose policy parses, covers `https://<host><uri>` and stays valid for at
+  least REFRESH_MARGIN_SECONDS; otherwise it gets the login interstitial. Signatures are not
+  checked here: CloudFront checks them on every data request;
+- it never raises: a malformed event gets a 400 page.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any, Final
+
+from edge_auth.cookie_header import cloudfront_cookies
+from edge_auth.cookie_policy import (
+    COOKIE_EXPIRES,
+    COOKIE_HASH_ALGORITHM,
+    COOKIE_KEY_PAIR_ID,
+    COOKIE_POLICY,
+    COOKIE_SIGNATURE,
+    HASH_ALGORITHMS,
+    MAX_COOKIE_VALUE_BYTES,
+    PolicyError,
+    parse_expires_cookie,
+    parse_policy_cookie,
+)
+from edge_auth.pages import bad_request_response, interstitial_response
+from edge_auth.return_path import AUTH_PREFIX, return_path_for
+
+#: Cookies expiring within this many seconds are refreshed on the next page load, because
+#: Neuroglancer shows expired data as silently blank tiles (a 403 reads as "not found").
+REFRESH_MARGIN_SECONDS: Final = 600
+
+_KEY_PAIR_ID: Final = re.compile(r"[A-Za-z0-9]{1,64}")
+_SIGNATURE: Final = re.compile(r"[A-Za-z0-9~_-]+")
+_HOST: Final = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?")
+
+
+def _header(headers: dict[str, Any], name: str) -> str | None:
+    entries = headers.get(name)
+    if not entries:
+        return None
+    value = entries[0]["value"]
+    if not isinstance(value, str):
+        raise TypeError(f"header {name} value is not a string")
+    return value
+
+
+def _accepts_html(accept: str | None) -> bool:
+    if not accept:
+        return False
+    for item in accept.split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        if media.lower() in ("text/html", "application/xhtml+xml"):
+            return not any(
+                p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params
+            )
+    return False
+
+
+def is_navigation(method: str, headers: dict[str, Any]) -> bool:
+    mode = _header(headers, "sec-fetch-mode")
+    dest = _header(headers, "sec-fetch-dest")
+    if mode is not None or dest is not None:
+        return mode == "navigate" or dest == "document"
+    return method in ("GET", "HEAD") and _accepts_html(_header(headers, "accept"))
+
+
+def has_valid_cookies(
+    cookie_values: list[str], host: str, uri: str, now: float, client_ip: str | None = None
+) -> bool:
+    """True when the cookie set is complete, unambiguous and good for REFRESH_MARGIN_SECONDS."""
+    cookies = cloudfront_cookies(cookie_values)
+    if not cookies:
+        return False
+    signature = cookies.get(COOKIE_SIGNATURE, "")
+    key_pair_id = cookies.get(COOKIE_KEY_PAIR_ID, "")
+    if len(signature) > MAX_COOKIE_VALUE_BYTES or not _SIGNATURE.fullmatch(signature):
+        return False
+    if not _KEY_PAIR_ID.fullmatch(key_pair_id):
+        return False
+    algorithm = cookies.get(COOKIE_HASH_ALGORITHM)
+    if algorithm is not None and algorithm not in HASH_ALGORITHMS:
+        return False
+    try:
+        if COOKIE_POLICY in cookies:
+            policy = parse_policy_cookie(cookies[COOKIE_POLICY])
+            return policy.allows(f"https://{host}{uri}", now, REFRESH_MARGIN_SECONDS, client_ip)
+        if COOKIE_EXPIRES in cookies:
+            expires = parse_expires_cookie(cookies[COOKIE_EXPIRES])
+            return now + REFRESH_MARGIN_SECONDS < expires
+    except PolicyError:
+        return False
+    return False
+
+
+def decide(request: dict[str, Any], now: float) -> dict[str, Any]:
+    """The request itself (pass through) or a generated response."""
+    uri = request["uri"]
+    method = request["method"]
+    headers = request["headers"]
+    if not isinstance(uri, str) or not uri.startswith("/") or not isinstance(headers, dict):
+        return bad_request_response()
+    if not isinstance(method, str):
+        return bad_request_response()
+    if uri.startswith(AUTH_PREFIX) or not is_navigation(method, headers):
+        return request
+    host = _header(headers, "host") or ""
+    if not _HOST.fullmatch(host):
+        return bad_request_response()
+    cookie_values = [entry["value"] for entry in headers.get("cookie", [])]
+    if not all(isinstance(value, str) for value in cookie_values):
+        return bad_request_response()
+    client_ip = request.get("clientIp")
+    if not isinstance(client_ip, str):
+        client_ip = None
+    if has_valid_cookies(cookie_values, host, uri, now, client_ip):
+        return request
+    querystring = request.get("querystring") or ""
+    if not isinstance(querystring, str):
+        return bad_request_response()
+    return interstitial_response(return_path_for(uri, querystring))
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    try:
+        request = event["Records"][0]["cf"]["request"]
+        if not isinstance(request, dict):
+            return bad_request_response()
+        return decide(request, time.time())
+    except Exception:
+        # Never raise at the edge: CloudFront would show its own 502 page instead of ours.
+        return bad_request_response()
