@@ -10,10 +10,12 @@ Other cookies are ignored and never copied.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Final
-
 from edge_auth.cookie_policy import CLOUDFRONT_COOKIE_NAMES
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Final
 
 _PREFIX: Final = "CloudFront-"
 

@@ -21,12 +21,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 import json
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Final
+
+# typing, dataclasses and datetime are kept out of the import path: they would triple the edge
+# function's cold import time (see benchmarks/edge_bench.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Set as AbstractSet
+    from datetime import datetime
+    from typing import Any, Final
+
 
 COOKIE_POLICY: Final = "CloudFront-Policy"
 COOKIE_SIGNATURE: Final = "CloudFront-Signature"
@@ -74,14 +78,47 @@ class PolicyStructureError(PolicyError):
     """The JSON is valid but not a single-statement CloudFront policy of the documented shape."""
 
 
-@dataclass(frozen=True, slots=True)
 class Policy:
-    """A decoded policy. `not_after` is DateLessThan, `not_before` DateGreaterThan (epoch s)."""
+    """A decoded policy, immutable. `not_after` is DateLessThan, `not_before` DateGreaterThan.
 
+    Epoch seconds; `resource` is None for a canned policy read from `CloudFront-Expires`.
+    """
+
+    __slots__ = ("not_after", "not_before", "resource", "source_ip")
     resource: str | None
     not_after: int
-    not_before: int | None = None
-    source_ip: str | None = None
+    not_before: int | None
+    source_ip: str | None
+
+    def __init__(
+        self,
+        resource: str | None,
+        not_after: int,
+        not_before: int | None = None,
+        source_ip: str | None = None,
+    ) -> None:
+        for name, value in zip(
+            self.__slots__, (not_after, not_before, resource, source_ip), strict=True
+        ):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Policy is immutable")
+
+    def _key(self) -> tuple[str | None, int, int | None, str | None]:
+        return (self.resource, self.not_after, self.not_before, self.source_ip)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Policy) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Policy(resource={self.resource!r}, not_after={self.not_after}, "
+            f"not_before={self.not_before}, source_ip={self.source_ip!r})"
+        )
 
     def is_current(self, now: float, margin: float = 0) -> bool:
         """True while `now` is inside the window and at least `margin` seconds before expiry."""
@@ -101,6 +138,8 @@ class Policy:
         if self.source_ip is not None:
             if client_ip is None:
                 return False
+            import ipaddress
+
             try:
                 address = ipaddress.ip_address(client_ip)
             except ValueError:
@@ -111,11 +150,11 @@ class Policy:
 
 
 def _epoch(value: int | float | datetime) -> int:
-    if isinstance(value, datetime):
-        return int(value.timestamp())
     if isinstance(value, bool):
         raise TypeError("epoch time must be a number or datetime, not bool")
-    return int(value)
+    if isinstance(value, int | float):
+        return int(value)
+    return int(value.timestamp())
 
 
 def _normalise_ip(ip_address: str) -> str:
@@ -205,6 +244,8 @@ def _source_ip_condition(condition: dict[str, Any]) -> str:
     value = body["AWS:SourceIp"]
     if not isinstance(value, str):
         raise PolicyStructureError("IpAddress AWS:SourceIp must be a string")
+    import ipaddress
+
     try:
         ipaddress.ip_network(value, strict=False)
     except ValueError as exc:
@@ -275,13 +316,13 @@ def resource_matches(pattern: str, url: str) -> bool:
     star = -1
     star_u = 0
     while u < len(url):
-        if p < len(pattern) and (pattern[p] == "?" or pattern[p] == url[u]):
-            p += 1
-            u += 1
-        elif p < len(pattern) and pattern[p] == "*":
+        if p < len(pattern) and pattern[p] == "*":
             star = p
             star_u = u
             p += 1
+        elif p < len(pattern) and (pattern[p] == "?" or pattern[p] == url[u]):
+            p += 1
+            u += 1
         elif star != -1:
             p = star + 1
             star_u += 1

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, Final
 
 from edge_auth.cookie_header import cloudfront_cookies
 from edge_auth.cookie_policy import (
@@ -33,6 +32,10 @@ from edge_auth.cookie_policy import (
 )
 from edge_auth.pages import bad_request_response, interstitial_response
 from edge_auth.return_path import AUTH_PREFIX, return_path_for
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 #: Cookies expiring within this many seconds are refreshed on the next page load, because
 #: Neuroglancer shows expired data as silently blank tiles (a 403 reads as "not found").

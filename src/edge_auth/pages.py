@@ -12,11 +12,7 @@ MAX_ATTEMPTS within ATTEMPT_WINDOW_MS instead of looping.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html
 import json
-from typing import Any, Final
 from urllib.parse import quote
 
 from edge_auth.return_path import (
@@ -25,6 +21,11 @@ from edge_auth.return_path import (
     RETURN_PARAM,
     SESSION_STORAGE_KEY,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
+
 
 MAX_ATTEMPTS: Final = 3
 ATTEMPT_WINDOW_MS: Final = 120_000
@@ -57,13 +58,10 @@ STYLE: Final = (
 )
 
 
-def _csp_hash(source: str) -> str:
-    digest = hashlib.sha256(source.encode("utf-8")).digest()
-    return "sha256-" + base64.b64encode(digest).decode("ascii")
-
-
-SCRIPT_SHA256: Final = _csp_hash(SCRIPT)
-STYLE_SHA256: Final = _csp_hash(STYLE)
+# CSP hashes of SCRIPT and STYLE, written out so the edge imports no hashlib (OpenSSL) at cold
+# start; tests/edge/test_handler.py recomputes both and fails when they drift.
+SCRIPT_SHA256: Final = "sha256-hIZn5CFrXIaqqS5V6ct37lJpaqA7h8XHA0Dhg28lBfs="
+STYLE_SHA256: Final = "sha256-CWd7ZiqYt/uXdFMaraNId8cX3mYd195Xstpf1nzNJRE="
 CONTENT_SECURITY_POLICY: Final = (
     f"default-src 'none'; script-src '{SCRIPT_SHA256}'; style-src '{STYLE_SHA256}'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -115,7 +113,8 @@ def login_url(return_path: str) -> str:
 
 
 def interstitial_body(return_path: str) -> str:
-    return _INTERSTITIAL.replace("{login}", html.escape(login_url(return_path), quote=True))
+    # quote(safe="") leaves only [A-Za-z0-9_.~-] of the path, so the URL needs no HTML escaping.
+    return _INTERSTITIAL.replace("{login}", login_url(return_path))
 
 
 def _copy_headers(headers: dict[str, list[dict[str, str]]]) -> dict[str, list[dict[str, str]]]:

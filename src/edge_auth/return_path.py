@@ -10,8 +10,11 @@ never point back into the login round trip. The edge (building the interstitial)
 
 from __future__ import annotations
 
-from typing import Final
 from urllib.parse import unquote
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 #: sessionStorage key holding the saved `location.hash` during the login round trip.
 SESSION_STORAGE_KEY: Final = "linc-edge-auth:fragment"
@@ -28,10 +31,12 @@ DEFAULT_RETURN_PATH: Final = "/"
 _DECODE_ROUNDS: Final = 3
 
 
-def _is_plain_path(value: str) -> bool:
+def _is_plain_path(value: str, *, decoded: bool) -> bool:
     if not value.startswith("/") or value.startswith("//"):
         return False
-    return not any(ch == "\\" or ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in value)
+    # A raw path has no spaces at all; a decoded one may (`%20`) but never control characters.
+    lowest = 0x20 if decoded else 0x21
+    return not any(ch == "\\" or ord(ch) < lowest or ord(ch) == 0x7F for ch in value)
 
 
 def safe_return_path(candidate: object) -> str:
@@ -45,8 +50,12 @@ def safe_return_path(candidate: object) -> str:
     if size > MAX_RETURN_PATH_BYTES:
         return DEFAULT_RETURN_PATH
     value = candidate
-    for _ in range(_DECODE_ROUNDS + 1):
-        if not _is_plain_path(value) or value.startswith(AUTH_PREFIX) or value == AUTH_PREFIX[:-1]:
+    for round_ in range(_DECODE_ROUNDS + 1):
+        if (
+            not _is_plain_path(value, decoded=round_ > 0)
+            or value.startswith(AUTH_PREFIX)
+            or value == AUTH_PREFIX[:-1]
+        ):
             return DEFAULT_RETURN_PATH
         decoded = unquote(value)
         if decoded == value:

@@ -20,7 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = ()
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linc-edge-auth",
-        description="Tools for private LINC assets in Neuroglancer behind CloudFront signed cookies.",
+        description="Private LINC assets in Neuroglancer behind CloudFront signed cookies.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True

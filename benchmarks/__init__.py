@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs every `benchmarks/*_bench.py` module's `main()`."""

@@ -1,0 +1,103 @@
+"""What CloudFront accepts back from a viewer-request Lambda@Edge function.
+
+Contract: `check_viewer_request_result(original, result)` returns a list of human-readable
+violations (empty when CloudFront would accept the result). CloudFront answers 502 for any of
+them in production; the emulator does the same, and the tests use the same checks, so a result
+that passes here is one CloudFront would take.
+
+Rules (AWS Lambda@Edge docs, "Lambda@Edge event structure", "Restrictions on edge functions"):
+- a request object comes back with the read-only headers of a viewer request untouched;
+- a generated response has `status` as a string of three digits, headers keyed by the lowercase
+  header name, each a list of `{"key", "value"}` strings whose key matches the name
+  case-insensitively, no read-only or disallowed headers, and headers plus body at most 40 KB.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+MAX_GENERATED_RESPONSE_BYTES: Final = 40 * 1024
+READ_ONLY_VIEWER_REQUEST_HEADERS: Final = frozenset(
+    {"content-length", "host", "transfer-encoding", "via"}
+)
+DISALLOWED_GENERATED_RESPONSE_HEADERS: Final = frozenset(
+    {
+        "connection",
+        "content-length",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "trailer",
+        "upgrade",
+        "x-accel-buffering",
+        "x-accel-charset",
+        "x-accel-limit-rate",
+        "x-accel-redirect",
+        "transfer-encoding",
+        "via",
+    }
+)
+
+
+def _check_headers(headers: Any, where: str) -> list[str]:
+    problems: list[str] = []
+    if not isinstance(headers, dict):
+        return [f"{where}: headers must be an object"]
+    for name, entries in headers.items():
+        if not isinstance(name, str) or name != name.lower():
+            problems.append(f"{where}: header key {name!r} is not lowercase")
+            continue
+        if not isinstance(entries, list) or not entries:
+            problems.append(f"{where}: header {name} must be a non-empty list")
+            continue
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):
+                problems.append(f"{where}: header {name} entries need a string value")
+            elif "key" in entry and (
+                not isinstance(entry["key"], str) or entry["key"].lower() != name
+            ):
+                problems.append(f"{where}: header {name} has mismatched key {entry['key']!r}")
+    return problems
+
+
+def _generated_size(result: dict[str, Any]) -> int:
+    size = len(str(result.get("body", "")).encode("utf-8"))
+    for name, entries in result.get("headers", {}).items():
+        for entry in entries:
+            size += len(name) + len(str(entry.get("value", "")).encode("utf-8")) + 4
+    return size
+
+
+def check_viewer_request_result(original: dict[str, Any], result: Any) -> list[str]:
+    if not isinstance(result, dict):
+        return ["result is not an object"]
+    if "status" not in result:
+        problems = _check_headers(result.get("headers"), "request")
+        before = original.get("headers", {})
+        after = result.get("headers", {}) if isinstance(result.get("headers"), dict) else {}
+        for name in READ_ONLY_VIEWER_REQUEST_HEADERS:
+            if before.get(name) != after.get(name):
+                problems.append(f"request: read-only header {name} was changed")
+        if result.get("uri") is None or not str(result.get("uri")).startswith("/"):
+            problems.append("request: uri must start with /")
+        return problems
+    problems = []
+    status = result["status"]
+    if not isinstance(status, str) or len(status) != 3 or not status.isdigit():
+        problems.append(f"response: status must be a 3-digit string, got {status!r}")
+    headers = result.get("headers", {})
+    problems += _check_headers(headers, "response")
+    if isinstance(headers, dict):
+        for name in headers:
+            if name in DISALLOWED_GENERATED_RESPONSE_HEADERS:
+                problems.append(f"response: header {name} is not allowed in a generated response")
+    body = result.get("body", "")
+    if not isinstance(body, str):
+        problems.append("response: body must be a string")
+    encoding = result.get("bodyEncoding", "text")
+    if encoding not in ("text", "base64"):
+        problems.append(f"response: bodyEncoding {encoding!r} is neither text nor base64")
+    if not problems and _generated_size(result) > MAX_GENERATED_RESPONSE_BYTES:
+        problems.append("response: headers and body exceed 40 KB")
+    return problems
