@@ -34,6 +34,9 @@ test: lint typecheck pytest  ## everything CI runs
 bench: venv  ## benchmark tables
 	$(PY) -m benchmarks
 
+viewer:  ## build stock Neuroglancer into viewer/dist (cached; see viewer/README.md)
+	bash viewer/build.sh
+
 run: venv  ## the local stack: viewer, S3, archive stand-in, CloudFront emulator
 	@echo "make run: the local stack is not built yet (issue 5)." >&2; exit 2
 
