@@ -22,7 +22,6 @@ production signs and checks.
 
 from __future__ import annotations
 
-import importlib
 import json
 import threading
 import time
@@ -40,7 +39,7 @@ from local_stack.cloudfront_template import CacheBehavior, Distribution, Origin
 from local_stack.lambda_edge_rules import check_viewer_request_result
 from local_stack.lambda_events import (
     BadLambdaResponse,
-    LambdaContext,
+    LocalFunction,
     http_api_event,
     http_api_response,
     viewer_request_event,
@@ -55,9 +54,6 @@ STATS_PATH: Final = "/_local/stats"
 XML_TYPE: Final = "application/xml"
 #: Hop-by-hop and CloudFront-owned headers never copied from an origin answer.
 _SKIP_HEADERS: Final = frozenset({"connection", "transfer-encoding", "content-length", "keep-alive"})
-
-Handler = Callable[[dict[str, Any], Any], Any]
-
 
 def _xml_error(code: str, message: str) -> bytes:
     return ERROR_XML.format(code=code, message=message).encode("utf-8")
@@ -91,19 +87,12 @@ class Answer:
     body: bytes
 
 
-def _import_handler(dotted: str) -> Handler:
-    module_name, _, function = dotted.rpartition(".")
-    handler: Handler = getattr(importlib.import_module(module_name), function)
-    return handler
-
-
 class CloudFrontEmulator:
     def __init__(
         self,
         distribution: Distribution,
         buckets: dict[str, str],
         s3_client: Any,
-        issuer_routes: tuple[str, ...] = (),
         enforce_signed_cookies: bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -111,25 +100,16 @@ class CloudFrontEmulator:
         self.distribution = distribution
         self.buckets = buckets
         self.s3 = s3_client
-        self.issuer_routes = issuer_routes
         self.enforce = enforce_signed_cookies
         self.clock = clock
         self.stats = Stats()
         self._stats_lock = threading.Lock()
-        # Lambda runs one event at a time per instance; Powertools' resolver relies on that.
-        self._issuer_lock = threading.Lock()
         keys = {k for b in (*distribution.behaviors, distribution.default) for k in b.trusted_public_keys}
         self.verifier = SignedCookieVerifier(sorted(keys))
-        self._handlers: dict[str, Handler] = {}
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
 
     # -- plumbing -----------------------------------------------------------------------
-    def handler(self, dotted: str) -> Handler:
-        if dotted not in self._handlers:
-            self._handlers[dotted] = _import_handler(dotted)
-        return self._handlers[dotted]
-
     def bucket_for(self, origin: Origin) -> str:
         name = origin.bucket_logical_id or origin.bucket_name or ""
         if name not in self.buckets:
@@ -231,7 +211,7 @@ class CloudFrontEmulator:
                 headers=headers,
             )
             original = json.loads(json.dumps(event["Records"][0]["cf"]["request"]))
-            result = self.handler(behavior.viewer_request_handler)(event, LambdaContext("edge-auth"))
+            result = LocalFunction.get(behavior.viewer_request_handler).invoke(event)
             problems = check_viewer_request_result(original, result)
             if problems:
                 return self._error(502, "LambdaValidationError", "The Lambda function returned an invalid response: " + "; ".join(problems)), True
@@ -287,10 +267,9 @@ class CloudFrontEmulator:
             headers=forwarded,
             source_ip=client_ip,
             body=body,
-            routes=self.issuer_routes,
+            routes=origin.routes,
         )
-        with self._issuer_lock:
-            result = self.handler(origin.handler)(event, LambdaContext("issuer"))
+        result = LocalFunction.get(origin.handler, serial=True).invoke(event)
         try:
             status, answer_headers, data = http_api_response(result)
         except BadLambdaResponse as exc:

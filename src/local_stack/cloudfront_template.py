@@ -61,6 +61,7 @@ class Origin:
     bucket_logical_id: str | None = None  # an S3 bucket defined in this template
     bucket_name: str | None = None  # an S3 bucket named by domain (another stack's bucket)
     handler: str | None = None  # issuer: module.function
+    routes: tuple[str, ...] = ()  # issuer: the API's route keys ("GET /_auth/login", ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,13 +267,19 @@ def _origin(resolver: _Resolver, raw: dict[str, Any]) -> Origin:
     if isinstance(domain, dict) and "execute-api" in domain.get("Fn::Sub", ""):
         (api_ref,) = domain["refs"]
         api_id, _ = resolver.resource(api_ref, "AWS::ApiGatewayV2::Api")
+        routes = tuple(
+            str(r["Properties"]["RouteKey"])
+            for r in resolver.resources.values()
+            if r.get("Type") == "AWS::ApiGatewayV2::Route"
+            and r.get("Properties", {}).get("ApiId") == {"Ref": api_id}
+        )
         for resource in resolver.resources.values():
             props = resource.get("Properties", {})
             if resource.get("Type") == "AWS::ApiGatewayV2::Integration" and props.get(
                 "ApiId"
             ) == {"Ref": api_id}:
                 uri = resolver.resolve(props["IntegrationUri"])
-                return Origin(origin_id, "issuer", handler=_handler(resolver, uri))
+                return Origin(origin_id, "issuer", handler=_handler(resolver, uri), routes=routes)
         raise TemplateError(f"origin {origin_id}: API {api_id} has no Lambda integration")
     raise TemplateError(f"origin {origin_id}: neither S3 nor the issuer API ({domain!r})")
 

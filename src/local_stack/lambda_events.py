@@ -17,6 +17,8 @@ Contract:
 from __future__ import annotations
 
 import base64
+import importlib
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -172,3 +174,39 @@ def http_api_response(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
         raise BadLambdaResponse("body must be a string")
     data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
     return status, headers, data
+
+
+class LocalFunction:
+    """A Lambda handler imported by its `module.function` name, invoked like Lambda would.
+
+    `serial=True` runs one event at a time (one warm container), which the issuer needs:
+    Powertools' resolver keeps the current event on a module-level object.
+    """
+
+    _registry: dict[str, LocalFunction] = {}
+    _registry_lock = threading.Lock()
+
+    def __init__(self, dotted: str, serial: bool) -> None:
+        module_name, _, function = dotted.rpartition(".")
+        self.dotted = dotted
+        self.name = module_name.split(".", 1)[0].replace("_", "-")
+        self._handler = getattr(importlib.import_module(module_name), function)
+        self._lock = threading.Lock() if serial else None
+        self.invocations = 0
+
+    @classmethod
+    def get(cls, dotted: str, serial: bool = False) -> LocalFunction:
+        """One instance per handler name, shared by every server of the stack."""
+        with cls._registry_lock:
+            if dotted not in cls._registry:
+                cls._registry[dotted] = cls(dotted, serial)
+            return cls._registry[dotted]
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        context = LambdaContext(self.name)
+        if self._lock is None:
+            self.invocations += 1
+            return self._handler(event, context)
+        with self._lock:
+            self.invocations += 1
+            return self._handler(event, context)

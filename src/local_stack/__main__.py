@@ -1,0 +1,133 @@
+"""`python -m local_stack`: the whole flow on this machine, until Ctrl-C.
+
+Starts local S3 + Secrets Manager (moto), the archive stand-in, the CloudFront emulator and the
+issuer API on loopback, prints the sample link and the demo logins, writes
+`.local-stack/stack.json`, and stops cleanly on Ctrl-C or SIGTERM. Ports come from the options,
+else LOCAL_STACK_<NAME>_PORT, else the defaults; 0 picks a free port.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from local_stack.stack import LocalStack, PortBusyError, StackConfig
+
+_PORTS = (
+    ("viewer-port", 8741, "the viewer origin: CloudFront emulator (open this one)"),
+    ("archive-port", 8742, "the archive stand-in (login, JWKS, /api/users/me/)"),
+    ("issuer-port", 8743, "the issuer HTTP API on its own URL (scripts)"),
+    ("aws-port", 8744, "moto server: S3 and Secrets Manager"),
+)
+
+
+def _env_port(name: str, default: int) -> int:
+    variable = "LOCAL_STACK_" + name.upper().replace("-", "_")
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) > 65535:
+        raise SystemExit(f"local_stack: {variable}={value!r} is not a port number")
+    return int(value)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    defaults = StackConfig()
+    parser = argparse.ArgumentParser(
+        prog="python -m local_stack",
+        description="Run linc-edge-auth locally: real Neuroglancer, local S3, an archive "
+        "stand-in, the issuer and a CloudFront emulator built from template.yaml.",
+    )
+    for name, default, what in _PORTS:
+        variable = "LOCAL_STACK_" + name.upper().replace("-", "_")
+        parser.add_argument(
+            f"--{name}",
+            type=int,
+            default=_env_port(name, default),
+            help=f"{what} (env {variable}; default {default}; 0 = any free port)",
+        )
+    parser.add_argument("--state-dir", type=Path, default=defaults.state_dir, help="keys and stack.json")
+    parser.add_argument("--template", type=Path, default=defaults.template, help="SAM template")
+    parser.add_argument("--viewer-dist", type=Path, default=defaults.viewer_dist, help="viewer build")
+    parser.add_argument(
+        "--cookie-ttl", type=int, default=defaults.cookie_ttl_seconds, help="issuer COOKIE_TTL_SECONDS"
+    )
+    parser.add_argument("--verbose", action="store_true", help="issuer logs at INFO")
+    parser.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="serve without signed cookies and edge function (benchmark baseline only)",
+    )
+    return parser.parse_args(argv)
+
+
+def _banner(info: dict[str, object]) -> str:
+    users = info["users"]
+    assert isinstance(users, list)
+    logins = "\n".join(
+        f"    {u['username']:<6} {'approved' if u['approved'] else 'NOT approved'}   API token {u['api_token']}"
+        for u in users
+    )
+    return f"""
+local stack is up (Ctrl-C stops it)
+
+  Open this sample link in a browser (Chrome/Chromium/Firefox):
+    {info['sample_link']}
+
+  Viewer (CloudFront emulator)  {info['viewer_url']}
+  Archive stand-in              {info['archive_url']}
+  Issuer API (scripts)          {info['issuer_api_url']}/api/permissions/s3/
+  Local S3 / Secrets Manager    {info['aws_endpoint_url']}
+  Request log and counters      {info['stats_url']}
+  Stack description (JSON)      {info['_path']}
+
+  Demo logins at the archive stand-in (no password):
+{logins}
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    config = StackConfig(
+        viewer_port=args.viewer_port,
+        archive_port=args.archive_port,
+        issuer_port=args.issuer_port,
+        aws_port=args.aws_port,
+        state_dir=args.state_dir.resolve(),
+        template=args.template.resolve(),
+        viewer_dist=args.viewer_dist.resolve(),
+        cookie_ttl_seconds=args.cookie_ttl,
+        log_level="INFO" if args.verbose else "WARNING",
+        enforce_signed_cookies=not args.no_auth,
+    )
+    stack = LocalStack(config)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        info = stack.start()
+    except (PortBusyError, FileNotFoundError) as exc:
+        print(f"local_stack: {exc}", file=sys.stderr)
+        return 2
+    print(_banner({**info, "_path": config.state_dir / "stack.json"}), flush=True)
+    try:
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        print("local stack: stopping...", flush=True)
+        stack.stop()
+        print("local stack: stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

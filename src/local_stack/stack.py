@@ -1,0 +1,295 @@
+"""Start and stop the whole local stack; describe it in `.local-stack/stack.json`.
+
+Contract: `LocalStack(config).start()` generates dev keys, starts moto (S3 + Secrets Manager),
+seeds the viewer bucket (viewer/dist) and the asset bucket (sample OME-Zarr + NIfTI), stores the
+signing key as a secret, starts the archive stand-in, the CloudFront emulator (behaviors from
+template.yaml) and the issuer API, configures the in-process issuer through environment
+variables (as the template does), and writes `stack.json` (format: README "Local stack").
+`stop()` stops everything. A busy port raises `PortBusyError` naming the option to change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from local_stack.archive import AUDIENCE, SESSION_COOKIE, ArchiveStandIn, DemoUser, demo_users
+from local_stack.cloudfront import CloudFrontEmulator
+from local_stack.cloudfront_template import Distribution, load_distribution
+from local_stack.issuer_api import IssuerApiServer
+from local_stack.keys import DevKeys, generate_dev_keys
+from local_stack.s3 import LocalAws
+from local_stack.sample_data import SampleAssets, sample_objects
+
+REPO_ROOT: Final = Path(__file__).resolve().parents[2]
+VIEWER_BUCKET: Final = "linc-local-viewer"
+ASSET_BUCKET: Final = "linc-local-assets"
+SIGNING_SECRET: Final = "linc-local/cloudfront-signing-key"
+STACK_JSON_VERSION: Final = 1
+
+
+class PortBusyError(RuntimeError):
+    """A configured port is taken; the message names the option and variable to change."""
+
+
+@dataclass
+class StackConfig:
+    viewer_port: int = 8741
+    archive_port: int = 8742
+    issuer_port: int = 8743
+    aws_port: int = 8744
+    state_dir: Path = REPO_ROOT / ".local-stack"
+    template: Path = REPO_ROOT / "template.yaml"
+    viewer_dist: Path = REPO_ROOT / "viewer" / "dist"
+    cookie_ttl_seconds: int = 3600
+    hash_algorithm: str = "SHA256"
+    log_level: str = "WARNING"
+    enforce_signed_cookies: bool = True
+    extra_issuer_env: dict[str, str] = field(default_factory=dict)
+
+
+def _check_port(port: int, option: str) -> None:
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            env = "LOCAL_STACK_" + option.strip("-").upper().replace("-", "_")
+            raise PortBusyError(
+                f"port {port} is already in use: stop what is using it, or pick another one "
+                f"with {option} PORT (or {env}=PORT; 0 picks a free port)"
+            ) from None
+
+
+def sample_state(viewer: str, assets: SampleAssets) -> dict[str, Any]:
+    return {
+        "layers": [
+            {
+                "type": "image",
+                "source": f"zarr://{viewer}/{assets.zarr_prefix}",
+                "name": "sample brain (OME-Zarr)",
+            },
+            {
+                "type": "image",
+                "source": f"nifti://{viewer}/{assets.blob_key}",
+                "name": "sample brain (NIfTI)",
+                "visible": False,
+            },
+        ],
+        "layout": "4panel",
+    }
+
+
+def viewer_link(viewer: str, state: dict[str, Any]) -> str:
+    text = json.dumps(state, separators=(",", ":"))
+    return f"{viewer}/#!" + urllib.parse.quote(text, safe="")
+
+
+class LocalStack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.aws = LocalAws()
+        self.keys: DevKeys | None = None
+        self.users: list[DemoUser] = demo_users()
+        self.assets: SampleAssets | None = None
+        self.archive: ArchiveStandIn | None = None
+        self.emulator: CloudFrontEmulator | None = None
+        self.issuer_api: IssuerApiServer | None = None
+        self.distribution: Distribution | None = None
+        self.description: dict[str, Any] = {}
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self) -> dict[str, Any]:
+        cfg = self.config
+        if not (cfg.viewer_dist / "index.html").is_file():
+            raise FileNotFoundError(f"{cfg.viewer_dist}/index.html missing: run viewer/build.sh")
+        for port, option in (
+            (cfg.viewer_port, "--viewer-port"),
+            (cfg.archive_port, "--archive-port"),
+            (cfg.issuer_port, "--issuer-port"),
+            (cfg.aws_port, "--aws-port"),
+        ):
+            _check_port(port, option)
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> dict[str, Any]:
+        cfg = self.config
+        self.keys = keys = generate_dev_keys(cfg.state_dir / "keys")
+        self.aws.start(cfg.aws_port)
+        for name, value in self.aws.env().items():
+            os.environ[name] = value
+        self.aws.create_bucket(VIEWER_BUCKET)
+        self.aws.create_bucket(ASSET_BUCKET)
+        viewer_files = self.aws.upload_directory(VIEWER_BUCKET, cfg.viewer_dist)
+        self.assets = assets = sample_objects()
+        self.aws.put_objects(ASSET_BUCKET, assets.objects)
+        self.aws.put_secret(SIGNING_SECRET, keys.cloudfront.private_pem)
+
+        # Bind the archive first: the template parameters and the issuer need its URL.
+        viewer_local = f"http://localhost:{cfg.viewer_port}"
+        self.archive = ArchiveStandIn(
+            keys.archive_jwt.private_pem, keys.archive_kid, "", "", self.users
+        )
+        self.archive.start(port=cfg.archive_port)
+        archive = self.archive.origin
+        self.distribution = load_distribution(cfg.template, self.template_parameters(archive))
+        self.emulator = CloudFrontEmulator(
+            self.distribution,
+            buckets={"ViewerBucket": VIEWER_BUCKET, ASSET_BUCKET: ASSET_BUCKET},
+            s3_client=self.aws.client("s3"),
+            enforce_signed_cookies=cfg.enforce_signed_cookies,
+        )
+        self.emulator.start(port=cfg.viewer_port)
+        viewer_local = f"http://localhost:{self.emulator.port}"
+        viewer_public = f"https://localhost:{self.emulator.port}"
+        link = viewer_link(viewer_local, sample_state(viewer_local, assets))
+        self.archive.viewer_public_origin = viewer_public
+        self.archive.viewer_local_origin = viewer_local
+        self.archive.sample_link = link
+
+        issuer_origin = next(o for o in self.distribution.origins.values() if o.kind == "issuer")
+        assert issuer_origin.handler is not None
+        os.environ.update(self.issuer_env(viewer_public, archive))
+        _reset_issuer_runtime()
+        self.issuer_api = IssuerApiServer(issuer_origin.handler, issuer_origin.routes)
+        self.issuer_api.start(port=cfg.issuer_port)
+
+        self.description = self._describe(viewer_local, viewer_public, archive, link, viewer_files)
+        self._write_description()
+        return self.description
+
+    def stop(self) -> None:
+        for server in (self.emulator, self.issuer_api, self.archive):
+            if server is not None:
+                server.stop()
+        self.aws.stop()
+        path = self.config.state_dir / "stack.json"
+        if self.description and path.exists():
+            path.unlink()
+
+    # -- configuration ------------------------------------------------------------------
+    def template_parameters(self, archive: str) -> dict[str, str]:
+        """Values for template parameters without a default, plus the dev public key."""
+        assert self.keys is not None
+        return {
+            "AssetBucketName": ASSET_BUCKET,
+            "PublicKeyA": self.keys.cloudfront.public_pem,
+            "ActiveKey": "A",
+            "HashAlgorithm": self.config.hash_algorithm,
+            "ArchiveLoginUrl": f"{archive}/login",
+            "ArchiveLogoutUrl": f"{archive}/logout",
+            "ArchiveApiUrl": f"{archive}/api",
+            "JwksUrl": f"{archive}/.well-known/jwks.json",
+            "JwtIssuer": archive,
+            "JwtAudience": AUDIENCE,
+            "SessionCookieName": SESSION_COOKIE,
+        }
+
+    def issuer_env(self, viewer_public: str, archive: str) -> dict[str, str]:
+        assert self.keys is not None
+        env = {
+            "VIEWER_ORIGIN": viewer_public,
+            "KEY_PAIR_ID": self.keys.cloudfront.key_pair_id,
+            "SIGNING_KEY_SECRET_ID": SIGNING_SECRET,
+            "HASH_ALGORITHM": self.config.hash_algorithm,
+            "COOKIE_TTL_SECONDS": str(self.config.cookie_ttl_seconds),
+            "COOKIE_SECURE": "true",
+            "ARCHIVE_LOGIN_URL": f"{archive}/login",
+            "ARCHIVE_LOGIN_NEXT_PARAM": "next",
+            "ARCHIVE_LOGOUT_URL": f"{archive}/logout",
+            "ARCHIVE_API_URL": f"{archive}/api",
+            "JWKS_URL": f"{archive}/.well-known/jwks.json",
+            "JWT_ISSUER": archive,
+            "JWT_AUDIENCE": AUDIENCE,
+            "JWT_ALGORITHMS": "RS256",
+            "SESSION_COOKIE_NAME": SESSION_COOKIE,
+            "AUTH_RULE": "status=APPROVED",
+            "SECRETS_CACHE_SECONDS": "300",
+            "POWERTOOLS_SERVICE_NAME": "linc-edge-auth-local",
+            "POWERTOOLS_METRICS_NAMESPACE": "LincEdgeAuthLocal",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": self.config.log_level,
+        }
+        env.update(self.config.extra_issuer_env)
+        return env
+
+    def _describe(
+        self, viewer: str, public: str, archive: str, link: str, viewer_files: int
+    ) -> dict[str, Any]:
+        assert self.keys and self.assets and self.emulator and self.issuer_api
+        cloudfront = self.keys.cloudfront
+        return {
+            "version": STACK_JSON_VERSION,
+            "pid": os.getpid(),
+            "viewer_url": viewer + "/",
+            "viewer_public_origin": public,
+            "sample_link": link,
+            "stats_url": viewer + "/_local/stats",
+            "archive_url": archive + "/",
+            "archive_login_url": archive + "/login",
+            "archive_logout_url": archive + "/logout",
+            "archive_jwks_url": archive + "/.well-known/jwks.json",
+            "archive_api_url": archive + "/api",
+            "issuer_api_url": f"http://localhost:{self.issuer_api.port}",
+            "aws_endpoint_url": self.aws.endpoint,
+            "session_cookie_name": SESSION_COOKIE,
+            "buckets": {"viewer": VIEWER_BUCKET, "assets": ASSET_BUCKET},
+            "viewer_files": viewer_files,
+            "assets": {
+                "zarr": "/" + self.assets.zarr_prefix,
+                "nifti": "/" + self.assets.blob_key,
+                "source": self.assets.source,
+                "shape_zyx": list(self.assets.shape),
+            },
+            "signing": {
+                "key_pair_id": cloudfront.key_pair_id,
+                "hash_algorithm": self.config.hash_algorithm,
+                "public_key_path": str(cloudfront.public_path),
+                "private_key_path": str(cloudfront.private_path),
+                "secret_id": SIGNING_SECRET,
+            },
+            "trusted_key_pair_ids": sorted(self.emulator.verifier.keys),
+            "behaviors": [
+                {
+                    "path_pattern": b.path_pattern,
+                    "origin": b.origin_id,
+                    "signed_cookies": b.requires_signed_cookies,
+                    "viewer_request": b.viewer_request_handler,
+                }
+                for b in (*self.emulator.distribution.behaviors, self.emulator.distribution.default)
+            ],
+            "users": [
+                {"username": u.username, "name": u.name, "approved": u.approved, "api_token": u.api_token}
+                for u in self.users
+            ],
+        }
+
+    def _write_description(self) -> None:
+        path = self.config.state_dir / "stack.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds dev API tokens
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(self.description, handle, indent=2)
+        tmp.replace(path)
+
+
+def _reset_issuer_runtime() -> None:
+    """The issuer reads its environment once; a restarted stack in one process needs a reset."""
+    try:
+        from cookie_issuer.runtime import reset_runtime
+    except ImportError:
+        return
+    reset_runtime()
