@@ -58,16 +58,16 @@ def _quiet_dandi() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _import_dandi() -> tuple[Any, Any, Any, Any]:
+def _import_dandi() -> tuple[Any, Any, Any, Any, Any]:
     # No version check against GitHub at run time (dandi's etelemetry call).
     os.environ.setdefault("DANDI_NO_ET", "1")
     try:
         from dandi.consts import known_instances
         from dandi.dandiapi import DandiAPIClient
-        from dandi.dandiarchive import SingleAssetURL, parse_dandi_url
+        from dandi.dandiarchive import MultiAssetURL, SingleAssetURL, parse_dandi_url
     except ImportError as exc:  # pragma: no branch - depends on the install
         raise UserError(_MISSING) from exc
-    return known_instances, DandiAPIClient, SingleAssetURL, parse_dandi_url
+    return known_instances, DandiAPIClient, SingleAssetURL, MultiAssetURL, parse_dandi_url
 
 
 def archive_api_url(archive: str) -> str:
@@ -92,7 +92,7 @@ def _content_url(metadata: dict[str, Any], api_url: str) -> str | None:
 
 def resolve(ref: str, *, archive: str = DEFAULT_ARCHIVE, bucket: str | None = None) -> ArchiveAsset:
     """Find one asset through the archive API. `bucket` builds a zarr URL when contentUrl lacks one."""
-    _, client_cls, single_asset_url, parse_dandi_url = _import_dandi()
+    _, client_cls, single_asset_url, multi_asset_url, parse_dandi_url = _import_dandi()
     import requests
 
     url = ref
@@ -106,15 +106,24 @@ def resolve(ref: str, *, archive: str = DEFAULT_ARCHIVE, bucket: str | None = No
             parsed = parse_dandi_url(url)
         except Exception as exc:  # dandi raises several types for a URL it cannot map
             raise UserError(f"{ref}: not an archive asset reference ({_first_line(exc)})") from exc
-        if not isinstance(parsed, single_asset_url) or type(parsed).__name__ == "AssetZarrEntryURL":
-            raise UserError(f"{ref}: refers to a folder, a dandiset or a file inside a zarr; give one asset")
+        # The web app's `files?location=PATH` and `assets/?path=PATH` parse as folders/prefixes:
+        # they name one asset when an asset has exactly that path.
+        exact_path: str | None = None
+        if isinstance(parsed, multi_asset_url) and parsed.dandiset_id:
+            exact_path = parsed.path.rstrip("/")
+        elif not isinstance(parsed, single_asset_url) or hasattr(parsed, "zarr_subpath"):
+            raise UserError(f"{ref}: refers to a dandiset or to a file inside a zarr; give one asset")
         api_url = str(parsed.instance.api).rstrip("/")
         with client_cls(api_url=api_url) as client:
             token = os.environ.get(client.api_key_env_var)
             try:
                 if token:
                     client.authenticate(token)
-                assets = list(parsed.get_assets(client, strict=True))
+                if exact_path is not None:
+                    dandiset = parsed.get_dandiset(client, lazy=False)
+                    assets = [dandiset.get_asset_by_path(exact_path)]
+                else:
+                    assets = list(parsed.get_assets(client, strict=True))
                 metadata = assets[0].get_raw_metadata() if assets else {}
             except requests.HTTPError as exc:
                 status = exc.response.status_code if exc.response is not None else None

@@ -78,8 +78,11 @@ class Deployment:
         return tuple(p[1:-1] for p in self.data_prefixes)
 
     def allowed(self) -> str:
-        prefixes = ", ".join(self.key_prefixes)
-        return f"allowed: bucket {self.bucket} with prefixes {prefixes} or {self.viewer_url}/..."
+        prefixes = ",".join(self.key_prefixes)
+        return (
+            f"allowed: s3://{self.bucket}/{{{prefixes}}}... "
+            f"or {self.viewer_url}/{{{prefixes}}}..."
+        )
 
 
 def parse_prefixes(text: str) -> tuple[str, ...]:
