@@ -81,7 +81,7 @@ def _handler(archive: StubArchive) -> type[BaseHTTPRequestHandler]:
                 return True
             return self.headers.get("Authorization") == f"token {archive.key}"
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server API
+        def do_GET(self) -> None:
             auth = self.headers.get("Authorization")
             archive.requests.append((self.path, auth))
             parts = urllib.parse.urlsplit(self.path)
@@ -157,7 +157,7 @@ def _handler(archive: StubArchive) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class running:  # noqa: N801 - used as a context manager, reads like a function
+class running:
     def __init__(self, archive: StubArchive) -> None:
         self.archive = archive
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(archive))

@@ -9,13 +9,12 @@ import pytest
 
 pytest.importorskip("dandi", reason="the [archive] extra is part of [dev]")
 
-from dandi_stub import StubArchive, StubAsset, running  # noqa: E402
-
-from linc_edge_auth import archive  # noqa: E402
-from linc_edge_auth.asset_refs import Deployment  # noqa: E402
-from linc_edge_auth.cli import main  # noqa: E402
-from linc_edge_auth.errors import UserError  # noqa: E402
-from linc_edge_auth.links import build_state, resolve_layer, viewer_link  # noqa: E402
+from dandi_stub import StubArchive, StubAsset, running
+from linc_edge_auth import archive
+from linc_edge_auth.asset_refs import Deployment
+from linc_edge_auth.cli import main
+from linc_edge_auth.errors import UserError
+from linc_edge_auth.links import build_state, resolve_layer, viewer_link
 
 BUCKET = "linc-brain-mit-prod-us-east-2"
 ZARR_ID = "0b5b0a8e-4e6f-4a52-9a2c-2f3d1c0e9f10"
@@ -50,11 +49,12 @@ NO_URL_ZARR = StubAsset(
 )
 
 
-@pytest.fixture
-def stub(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("DANDI_NO_ET", "1")
+@pytest.fixture(scope="module")
+def stub():
     with running(
-        StubArchive(assets=[ZARR_ASSET, NIFTI_ASSET, FOREIGN_ASSET, NO_URL_ZARR], private={"000005"})
+        StubArchive(
+            assets=[ZARR_ASSET, NIFTI_ASSET, FOREIGN_ASSET, NO_URL_ZARR], private={"000005"}
+        )
     ) as s:
         yield s
 

@@ -25,9 +25,7 @@ from typing import Any
 from linc_edge_auth.errors import UserError
 
 DEFAULT_ARCHIVE = "linc"
-_MISSING = (
-    "resolving archive assets needs the dandi client: pip install 'linc-edge-auth[archive]'"
-)
+_MISSING = "resolving archive assets needs the dandi client: pip install 'linc-edge-auth[archive]'"
 
 
 @dataclass(frozen=True)
@@ -91,7 +89,10 @@ def _content_url(metadata: dict[str, Any], api_url: str) -> str | None:
 
 
 def resolve(ref: str, *, archive: str = DEFAULT_ARCHIVE, bucket: str | None = None) -> ArchiveAsset:
-    """Find one asset through the archive API. `bucket` builds a zarr URL when contentUrl lacks one."""
+    """Find one asset through the archive API.
+
+    `bucket` builds the S3 URL of a zarr asset whose contentUrl lists none.
+    """
     _, client_cls, single_asset_url, multi_asset_url, parse_dandi_url = _import_dandi()
     import requests
 
@@ -112,7 +113,9 @@ def resolve(ref: str, *, archive: str = DEFAULT_ARCHIVE, bucket: str | None = No
         if isinstance(parsed, multi_asset_url) and parsed.dandiset_id:
             exact_path = parsed.path.rstrip("/")
         elif not isinstance(parsed, single_asset_url) or hasattr(parsed, "zarr_subpath"):
-            raise UserError(f"{ref}: refers to a dandiset or to a file inside a zarr; give one asset")
+            raise UserError(
+                f"{ref}: refers to a dandiset or to a file inside a zarr; give one asset"
+            )
         api_url = str(parsed.instance.api).rstrip("/")
         with client_cls(api_url=api_url) as client:
             token = os.environ.get(client.api_key_env_var)

@@ -35,7 +35,9 @@ DEFAULT_DATA_PREFIXES: Final = ("/zarr/*", "/blobs/*")
 
 # Virtual-hosted style: BUCKET.s3.amazonaws.com, BUCKET.s3.REGION.amazonaws.com,
 # BUCKET.s3-REGION.amazonaws.com (legacy dash form). Bucket names may contain dots.
-_VIRTUAL_HOST = re.compile(r"(?P<bucket>[a-z0-9][a-z0-9.\-]*)\.s3(?:[.\-][a-z0-9\-]+)?\.amazonaws\.com")
+_VIRTUAL_HOST = re.compile(
+    r"(?P<bucket>[a-z0-9][a-z0-9.\-]*)\.s3(?:[.\-][a-z0-9\-]+)?\.amazonaws\.com"
+)
 # Path style: s3.amazonaws.com/BUCKET/KEY, s3.REGION.amazonaws.com/..., s3-REGION.amazonaws.com/...
 _PATH_HOST = re.compile(r"s3(?:[.\-][a-z0-9\-]+)?\.amazonaws\.com")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -80,8 +82,7 @@ class Deployment:
     def allowed(self) -> str:
         prefixes = ",".join(self.key_prefixes)
         return (
-            f"allowed: s3://{self.bucket}/{{{prefixes}}}... "
-            f"or {self.viewer_url}/{{{prefixes}}}..."
+            f"allowed: s3://{self.bucket}/{{{prefixes}}}... or {self.viewer_url}/{{{prefixes}}}..."
         )
 
 
@@ -172,14 +173,12 @@ def format_from_prefix(key: str) -> Format | None:
     return "zarr" if key.split("/", 1)[0] == "zarr" else None
 
 
-def resolve_format(
-    key: str, *, archive_path: str | None, override: str | None, ref: str
-) -> Format:
+def resolve_format(key: str, *, archive_path: str | None, override: str | None, ref: str) -> Format:
     """Explicit override, else the archive path, else the key's name, else the key's prefix."""
     if override is not None:
         if override not in FORMATS:
             raise UserError(f"--format {override!r}: expected one of {', '.join(FORMATS)}")
-        return override  # type: ignore[return-value]
+        return override
     for candidate in (archive_path, key):
         if candidate and (found := detect_format(candidate)):
             return found

@@ -20,7 +20,8 @@ COMMAND_MODULES: tuple[str, ...] = ("linc_edge_auth.commands.link",)
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linc-edge-auth",
-        description="Tools for private LINC assets in Neuroglancer behind CloudFront signed cookies.",
+        description="Tools for private LINC assets in Neuroglancer behind CloudFront signed "
+        "cookies.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True

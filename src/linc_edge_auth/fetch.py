@@ -17,14 +17,14 @@ from linc_edge_auth.errors import UserError
 MAX_BYTES = 1 << 20
 
 
-def http_fetcher(
-    cookie: str | None = None, timeout: float = 10.0
-) -> Callable[[str], bytes | None]:
+def http_fetcher(cookie: str | None = None, timeout: float = 10.0) -> Callable[[str], bytes | None]:
     def fetch(url: str) -> bytes | None:
         if not url.startswith(("https://", "http://")):
             raise UserError(f"{url}: metadata can only be fetched over http(s)")
-        request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+        headers = {"Cookie": cookie} if cookie else {}
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310 - scheme checked
         try:
+            # The scheme is checked above: http(s) only, never file: or custom schemes.
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 body: bytes = response.read(MAX_BYTES + 1)
         except urllib.error.HTTPError as exc:

@@ -239,9 +239,7 @@ def zarr_centre(
         elif t.get("type") == "translation":
             translation = [float(v) for v in t["translation"]]
     order = {"x": 0, "y": 1, "z": 2}
-    picked = [
-        i for i, a in enumerate(axes) if isinstance(a, dict) and a.get("type") != "channel"
-    ]
+    picked = [i for i, a in enumerate(axes) if isinstance(a, dict) and a.get("type") != "channel"]
     picked.sort(key=lambda i: (order.get(str(axes[i].get("name")), 3), i))
     names, scales, units, position = [], [], [], []
     for i in picked:

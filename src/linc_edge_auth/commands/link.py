@@ -34,6 +34,7 @@ from linc_edge_auth.links import (
 )
 
 T = TypeVar("T")
+EXAMPLE_BLOB = "blobs/3f2/a1c/3f2a1c9e-1b2d-4c3e-8f40-5a6b7c8d9e0f"
 
 EPILOG = f"""\
 ASSET forms (each checked against the deployment's bucket and data prefixes):
@@ -61,7 +62,7 @@ Deployment settings: --viewer-url/LINC_VIEWER_URL, --bucket/LINC_BUCKET,
 examples:
   linc-edge-auth link s3://{DEFAULT_BUCKET}/zarr/0b5b0a8e-4e6f-4a52-9a2c-2f3d1c0e9f10/
   linc-edge-auth link --name dMRI --name HiP-CT --format nifti --format zarr \\
-      https://{DEFAULT_BUCKET}.s3.amazonaws.com/blobs/3f2/a1c/3f2a1c9e-1b2d-4c3e-8f40-5a6b7c8d9e0f \\
+      https://{DEFAULT_BUCKET}.s3.amazonaws.com/{EXAMPLE_BLOB} \\
       s3://{DEFAULT_BUCKET}/zarr/0b5b0a8e-4e6f-4a52-9a2c-2f3d1c0e9f10/
 """
 
@@ -98,7 +99,9 @@ def register(subparsers: Any) -> None:
     )
     view.add_argument("--json", action="store_true", help="print the state JSON, not the URL")
     deploy = parser.add_argument_group("deployment")
-    deploy.add_argument("--viewer-url", help=f"viewer origin (LINC_VIEWER_URL, {DEFAULT_VIEWER_URL})")
+    deploy.add_argument(
+        "--viewer-url", help=f"viewer origin (LINC_VIEWER_URL, {DEFAULT_VIEWER_URL})"
+    )
     deploy.add_argument("--bucket", help=f"asset bucket (LINC_BUCKET, {DEFAULT_BUCKET})")
     deploy.add_argument(
         "--data-prefixes",
@@ -106,7 +109,8 @@ def register(subparsers: Any) -> None:
     )
     deploy.add_argument(
         "--archive",
-        help=f"archive for asset:<id>: dandi instance or API URL (LINC_ARCHIVE, {archive.DEFAULT_ARCHIVE})",
+        help="archive for asset:<id>: a dandi instance name or an API URL "
+        f"(LINC_ARCHIVE, {archive.DEFAULT_ARCHIVE})",
     )
     parser.set_defaults(func=run)
 
@@ -136,7 +140,9 @@ def deployment_from(args: argparse.Namespace) -> Deployment:
     return Deployment(
         viewer_url=args.viewer_url or base.viewer_url,
         bucket=args.bucket or base.bucket,
-        data_prefixes=parse_prefixes(args.data_prefixes) if args.data_prefixes else base.data_prefixes,
+        data_prefixes=parse_prefixes(args.data_prefixes)
+        if args.data_prefixes
+        else base.data_prefixes,
     )
 
 
@@ -163,8 +169,6 @@ def run(args: argparse.Namespace) -> int:
         )
         layers.append(replace(spec, shader=shader, contrast=_parse_range(contrast)))
     fetch = http_fetcher(cookie=os.environ.get("LINC_COOKIE")) if args.centre else None
-    state = build_state(
-        layers, layout=args.layout, fetch=fetch, legacy_sources=args.legacy_sources
-    )
+    state = build_state(layers, layout=args.layout, fetch=fetch, legacy_sources=args.legacy_sources)
     print(state_json(state) if args.json else viewer_link(state, deployment))
     return 0
