@@ -330,6 +330,7 @@ resolver.exception_handler(Exception)(handle_unexpected)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
     if not isinstance(event, dict) or not isinstance(event.get("requestContext"), dict):
         return {
             "statusCode": 400,
