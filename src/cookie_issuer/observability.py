@@ -8,6 +8,7 @@ logs request headers, cookies or bodies: callers log reasons and subjects only.
 
 from __future__ import annotations
 
+import logging
 import os
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -17,6 +18,12 @@ SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "cookie-issuer")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "LincEdgeAuth")
 
 logger = Logger(service=SERVICE)
+
+# botocore logs whole response bodies at DEBUG, GetSecretValue's (the private key) included. Keep
+# the AWS SDK loggers at INFO whatever the function's log level is, so no debug setting can ever
+# put the key in CloudWatch.
+for _name in ("botocore", "boto3", "urllib3", "s3transfer"):
+    logging.getLogger(_name).setLevel(logging.INFO)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 tracer = Tracer(service=SERVICE)
 

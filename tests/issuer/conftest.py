@@ -195,8 +195,15 @@ def issuer_env(
         "AUTH_RULE": "status=APPROVED",
         "CORS_ALLOWED_ORIGINS": ARCHIVE_ORIGIN,
     }
-    for name in ("HASH_ALGORITHM", "COOKIE_DOMAIN", "COOKIE_PERSISTENT", "COOKIE_SECURE",
-                 "JWT_KEY_SECRET_ID", "JWT_ALGORITHMS", "COOKIE_TTL_SECONDS"):
+    for name in (
+        "HASH_ALGORITHM",
+        "COOKIE_DOMAIN",
+        "COOKIE_PERSISTENT",
+        "COOKIE_SECURE",
+        "JWT_KEY_SECRET_ID",
+        "JWT_ALGORITHMS",
+        "COOKIE_TTL_SECONDS",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -204,9 +211,7 @@ def issuer_env(
 
 
 @pytest.fixture
-def issuer_aws(
-    issuer_env: dict[str, str], issuer_signing_key: rsa.RSAPrivateKey
-) -> Iterator[Any]:
+def issuer_aws(issuer_env: dict[str, str], issuer_signing_key: rsa.RSAPrivateKey) -> Iterator[Any]:
     """moto Secrets Manager holding the CloudFront signing key; a fresh issuer runtime."""
     runtime_module.reset_runtime()
     with mock_aws():
@@ -221,12 +226,18 @@ def issuer_token(issuer_archive_key: rsa.RSAPrivateKey) -> Callable[..., str]:
     """Mint an archive session JWT; keyword overrides replace claims (None removes one)."""
 
     def make(
-        key: Any = None, headers: dict[str, Any] | None = None, algorithm: str = "RS256",
+        key: Any = None,
+        headers: dict[str, Any] | None = None,
+        algorithm: str = "RS256",
         **claims: Any,
     ) -> str:
         now = int(time.time())
         payload: dict[str, Any] = {
-            "sub": "alice", "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 600,
+            "sub": "alice",
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "iat": now,
+            "exp": now + 600,
             "status": "APPROVED",
         }
         payload.update(claims)

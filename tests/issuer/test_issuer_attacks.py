@@ -26,8 +26,14 @@ def _attacks(make: Any, archive_key: rsa.RSAPrivateKey) -> dict[str, str]:
     public_pem = archive_key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    claims = {"sub": "mallory", "iss": ISSUER, "aud": AUDIENCE, "iat": now, "exp": now + 600,
-              "status": "APPROVED"}
+    claims = {
+        "sub": "mallory",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + 600,
+        "status": "APPROVED",
+    }
     # HS256 "signed" with the RSA public key (pyjwt refuses to do it, so sign by hand).
     import hashlib
     import hmac
@@ -59,17 +65,33 @@ def _attacks(make: Any, archive_key: rsa.RSAPrivateKey) -> dict[str, str]:
 
 
 ATTACK_NAMES = [
-    "alg_none", "hs256_with_rsa_public_key", "unknown_kid", "kid_with_path", "expired",
-    "nbf_in_future", "wrong_aud", "wrong_iss", "missing_exp", "missing_sub",
-    "signature_stripped", "tampered_payload", "oversized", "jku_header", "x5u_header",
-    "signed_by_stranger_same_kid", "garbage",
+    "alg_none",
+    "hs256_with_rsa_public_key",
+    "unknown_kid",
+    "kid_with_path",
+    "expired",
+    "nbf_in_future",
+    "wrong_aud",
+    "wrong_iss",
+    "missing_exp",
+    "missing_sub",
+    "signature_stripped",
+    "tampered_payload",
+    "oversized",
+    "jku_header",
+    "x5u_header",
+    "signed_by_stranger_same_kid",
+    "garbage",
 ]
 
 
 @pytest.mark.parametrize("attack", ATTACK_NAMES)
 def test_jwt_attack_is_rejected_without_cookies(
-    issuer_invoke: Any, issuer_token: Any, issuer_archive_key: rsa.RSAPrivateKey,
-    issuer_jwks: Any, attack: str,
+    issuer_invoke: Any,
+    issuer_token: Any,
+    issuer_archive_key: rsa.RSAPrivateKey,
+    issuer_jwks: Any,
+    attack: str,
 ) -> None:
     token = _attacks(issuer_token, issuer_archive_key)[attack]
     api = issuer_invoke(load_event("permissions", token))
@@ -110,8 +132,16 @@ def test_key_rotation_new_kid_is_picked_up(
 
 @pytest.mark.parametrize(
     "authorization",
-    ["Basic dXNlcjpwYXNz", "Bearer", "Bearer a b", "token", "token short", "Bearer " + "a" * 20000,
-     "Negotiate xyz", "token !!!!!!!!!!!!"],
+    [
+        "Basic dXNlcjpwYXNz",
+        "Bearer",
+        "Bearer a b",
+        "token",
+        "token short",
+        "Bearer " + "a" * 20000,
+        "Negotiate xyz",
+        "token !!!!!!!!!!!!",
+    ],
 )
 def test_malformed_authorization_is_a_4xx(issuer_invoke: Any, authorization: str) -> None:
     event = load_event("permissions")
@@ -124,8 +154,14 @@ def test_malformed_authorization_is_a_4xx(issuer_invoke: Any, authorization: str
 
 @pytest.mark.parametrize(
     "cookies",
-    [["linc_session="], ["linc_session=%00%ff"], ["linc_session=" + "A" * 20000],
-     ["linc_session=a.b.c"], ["=====", ";;;", "linc_session"], ["linc_session=\u00e9\u00e9.x.y"]],
+    [
+        ["linc_session="],
+        ["linc_session=%00%ff"],
+        ["linc_session=" + "A" * 20000],
+        ["linc_session=a.b.c"],
+        ["=====", ";;;", "linc_session"],
+        ["linc_session=\u00e9\u00e9.x.y"],
+    ],
 )
 def test_garbage_session_cookies_never_500(issuer_invoke: Any, cookies: list[str]) -> None:
     event = load_event("callback")

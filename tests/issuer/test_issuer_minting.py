@@ -59,7 +59,9 @@ def test_rsa_sha1_cookies_verify_and_equal_botocore(
 
 
 def test_sha256_adds_hash_algorithm_cookie(
-    issuer_invoke: Any, issuer_token: Any, issuer_signing_key: rsa.RSAPrivateKey,
+    issuer_invoke: Any,
+    issuer_token: Any,
+    issuer_signing_key: rsa.RSAPrivateKey,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("HASH_ALGORITHM", "SHA256")
@@ -82,8 +84,11 @@ def test_sha256_adds_hash_algorithm_cookie(
 
 @pytest.mark.parametrize("hash_name", ["SHA1", "SHA256"])
 def test_ecdsa_p256_signature_is_der_and_verifies(
-    issuer_invoke: Any, issuer_token: Any, issuer_aws: Any,
-    issuer_ec_signing_key: ec.EllipticCurvePrivateKey, monkeypatch: pytest.MonkeyPatch,
+    issuer_invoke: Any,
+    issuer_token: Any,
+    issuer_aws: Any,
+    issuer_ec_signing_key: ec.EllipticCurvePrivateKey,
+    monkeypatch: pytest.MonkeyPatch,
     hash_name: str,
 ) -> None:
     monkeypatch.setenv("HASH_ALGORITHM", hash_name)

@@ -19,9 +19,7 @@ PAYLOADS = [
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_hostile_return_becomes_root(
-    issuer_invoke: Any, issuer_token: Any, payload: str
-) -> None:
+def test_hostile_return_becomes_root(issuer_invoke: Any, issuer_token: Any, payload: str) -> None:
     login = load_event("login")
     login["rawQueryString"] = f"return={payload}"
     (next_url,) = location_query(issuer_invoke(login))["next"]

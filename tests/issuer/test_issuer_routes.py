@@ -48,7 +48,9 @@ def test_callback_sets_cookies_and_restores_fragment(issuer_invoke: Any, issuer_
     result = issuer_invoke(load_event("callback", issuer_token()))
     assert result["statusCode"] == 200
     assert set(live_cookie_values(result)) == {
-        "CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id",
+        "CloudFront-Policy",
+        "CloudFront-Signature",
+        "CloudFront-Key-Pair-Id",
     }
     body = result["body"]
     assert 'data-return="/?state=1"' in body
@@ -80,7 +82,9 @@ def test_callback_without_session_retries_twice_then_explains(issuer_invoke: Any
     second = issuer_invoke(event)
     assert second["statusCode"] == 401
     assert second["headers"]["Content-Type"].startswith("text/html")
-    assert "No archive session" in second["body"] and "/_auth/login?return=%2Fview" in second["body"]
+    assert (
+        "No archive session" in second["body"] and "/_auth/login?return=%2Fview" in second["body"]
+    )
     assert_no_cookies_set(second)
 
 
@@ -181,12 +185,20 @@ def test_viewer_origin_derived_from_forwarded_host(
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("HASH_ALGORITHM", "MD5"), ("KEY_PAIR_ID", ""), ("AUTH_RULE", ""),
-     ("JWT_ALGORITHMS", "RS256,HS256"), ("CORS_ALLOWED_ORIGINS", "*")],
+    [
+        ("HASH_ALGORITHM", "MD5"),
+        ("KEY_PAIR_ID", ""),
+        ("AUTH_RULE", ""),
+        ("JWT_ALGORITHMS", "RS256,HS256"),
+        ("CORS_ALLOWED_ORIGINS", "*"),
+    ],
 )
 def test_misconfiguration_answers_503_naming_the_variable(
-    issuer_invoke: Any, issuer_token: Any, monkeypatch: pytest.MonkeyPatch,
-    variable: str, value: str,
+    issuer_invoke: Any,
+    issuer_token: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
 ) -> None:
     monkeypatch.setenv(variable, value)
     api = issuer_invoke(load_event("permissions", issuer_token()))
@@ -197,12 +209,13 @@ def test_misconfiguration_answers_503_naming_the_variable(
     assert page["statusCode"] == 503 and f"issuer misconfigured: {variable}" in page["body"]
 
 
-def test_introspection_with_archive_api_key(
-    issuer_invoke: Any, issuer_archive: Any
-) -> None:
+def test_introspection_with_archive_api_key(issuer_invoke: Any, issuer_archive: Any) -> None:
     key = "a" * 40
     issuer_archive.users[key] = {
-        "username": "bob", "name": "Bob", "admin": False, "status": "APPROVED",
+        "username": "bob",
+        "name": "Bob",
+        "admin": False,
+        "status": "APPROVED",
     }
     event = load_event("permissions")
     event["headers"]["authorization"] = f"token {key}"
