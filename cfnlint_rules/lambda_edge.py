@@ -12,8 +12,10 @@ viewer-response, in DefaultCacheBehavior or any CacheBehaviors item) and reports
     E9106  a runtime Lambda@Edge does not support (or a container image)
     E9107  the association is not a numbered version ($LATEST, an alias, an unqualified ARN)
 
-cfn-lint runs the SAM transform first, so a SAM template is checked on its translated form
-(`!Ref Fn.Version` becomes a Ref to an AWS::Lambda::Version). Values that cannot be known
+Both forms are understood: plain CloudFormation (AWS::Lambda::Function + AWS::Lambda::Version)
+and SAM (AWS::Serverless::Function, `!Ref Fn.Version` with AutoPublishAlias): cfn-lint 1.x
+validates SAM templates without running the SAM transform (it only merges Globals, so a
+Globals.Function.Environment is seen on each function). Values that cannot be known
 statically (a Ref to a parameter) are not reported: the rules only flag what is certain.
 Source of the limits: CloudFront Developer Guide, "Restrictions on Lambda@Edge" and
 "Quotas on Lambda@Edge".
@@ -42,6 +44,7 @@ SUPPORTED_RUNTIMES = frozenset(
         "python3.13",
     }
 )
+FUNCTION_TYPES = frozenset({"AWS::Lambda::Function", "AWS::Serverless::Function"})
 SOURCE = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-at-edge-function-restrictions.html"
 _NUMBERED_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[^:]+:\d+$")
 _VERSION_SUFFIX = re.compile(r":\d+$")
@@ -126,6 +129,15 @@ def resolve(template: dict[str, Any], arn: Any) -> list[tuple[str | None, str | 
         return [(None, f"'{arn}' is not the ARN of a numbered function version")]
     if not isinstance(arn, dict):
         return [(None, None)]
+    if "Ref" in arn and isinstance(arn["Ref"], str) and "." in arn["Ref"]:
+        # SAM: `!Ref Fn.Version` (numbered, with AutoPublishAlias) or `!Ref Fn.Alias`.
+        base, suffix = arn["Ref"].split(".", 1)
+        target = _resource(template, base)
+        if target is None or target.get("Type") != "AWS::Serverless::Function":
+            return [(None, None)]
+        if suffix == "Version":
+            return [(base, None)]
+        return [(base, f"Ref {arn['Ref']} is an alias; Lambda@Edge needs a numbered version")]
     if "Ref" in arn:
         target = _resource(template, arn["Ref"])
         if target is None:
@@ -137,13 +149,13 @@ def resolve(template: dict[str, Any], arn: Any) -> list[tuple[str | None, str | 
         if kind == "AWS::Lambda::Alias":
             fn = _function_id_of((target.get("Properties") or {}).get("FunctionName"))
             return [(fn, f"Ref {arn['Ref']} is an alias; Lambda@Edge needs a numbered version")]
-        if kind == "AWS::Lambda::Function":
+        if kind in FUNCTION_TYPES:
             return [(arn["Ref"], f"Ref {arn['Ref']} is the function name, not a numbered version")]
         return [(None, None)]
     if "Fn::GetAtt" in arn:
         fn = _function_id_of(arn)
         target = _resource(template, fn)
-        if target is not None and target.get("Type") == "AWS::Lambda::Function":
+        if target is not None and target.get("Type") in FUNCTION_TYPES:
             return [(fn, f"GetAtt {fn}.Arn is unqualified ($LATEST); use a numbered version")]
         if target is not None and target.get("Type") == "AWS::Lambda::Version":
             return [(None, f"GetAtt on {fn} gives a version number, not an ARN")]
@@ -176,7 +188,7 @@ def _edge_functions(cfn: Any) -> Iterator[tuple[_Association, str, dict[str, Any
     for assoc in _associations(template):
         for fn, _ in resolve(template, assoc.arn):
             res = _resource(template, fn)
-            if res is not None and res.get("Type") == "AWS::Lambda::Function" and fn:
+            if res is not None and res.get("Type") in FUNCTION_TYPES and fn:
                 yield assoc, fn, res.get("Properties") or {}
 
 
