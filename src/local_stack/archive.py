@@ -141,7 +141,7 @@ class ArchiveStandIn:
         return None
 
 
-_PAGE: Final = """<!doctype html><html lang="en"><meta charset="utf-8"><title>{title}</title>
+_PAGE: Final = """<!doctype html><html lang="en"><meta charset="utf-8"><link rel="icon" href="data:,"><title>{title}</title>
 <style>body{{font:16px system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}}
 .note{{background:#fff3cd;padding:.5rem 1rem;border-radius:4px}} label{{display:block;margin:.6rem 0}}
 </style><p class="note">LINC archive <b>development stand-in</b> (local stack only).</p>

@@ -11,6 +11,7 @@ SecretsProvider finds local Secrets Manager.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 from pathlib import Path
 from typing import Any, Final
@@ -53,6 +54,8 @@ class LocalAws:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, port: int = 0) -> None:
+        # moto's werkzeug logs every request line; the emulator keeps its own request log.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self._server.start()
         host, bound_port = self._server.get_host_and_port()

@@ -95,6 +95,7 @@ def _zarr_level(prefix: str, volume: np.ndarray[Any, Any]) -> dict[str, tuple[by
         "dimension_separator": ".",
     }
     objects[prefix + ".zarray"] = (json.dumps(zarray, indent=1).encode(), JSON_TYPE)
+    objects[prefix + ".zattrs"] = (b"{}", JSON_TYPE)  # as zarr writes it; readers probe for it
     counts = [-(-size // CHUNK) for size in volume.shape]
     for index in np.ndindex(*counts):
         block = np.zeros((CHUNK,) * volume.ndim, dtype=np.uint8)

@@ -69,21 +69,23 @@ def _check_port(port: int, option: str) -> None:
 
 
 def sample_state(viewer: str, assets: SampleAssets) -> dict[str, Any]:
+    """The archive's External Services shape, with axes in mm and a zoom that fits the brain.
+
+    The NIfTI is in the bucket too (stack.json `assets.nifti`); it is not in the sample link
+    because its scanner affine places it elsewhere than the OME-Zarr (two unaligned layers).
+    """
     return {
+        "dimensions": {axis: [0.001, "m"] for axis in ("x", "y", "z")},
         "layers": [
             {
                 "type": "image",
-                "source": f"zarr://{viewer}/{assets.zarr_prefix}",
+                "source": f"zarr2://{viewer}/{assets.zarr_prefix}",
                 "name": "sample brain (OME-Zarr)",
-            },
-            {
-                "type": "image",
-                "source": f"nifti://{viewer}/{assets.blob_key}",
-                "name": "sample brain (NIfTI)",
-                "visible": False,
             },
         ],
         "layout": "4panel",
+        "crossSectionScale": 0.1,
+        "projectionScale": 64,
     }
 
 
@@ -137,7 +139,6 @@ class LocalStack:
         self.aws.put_secret(SIGNING_SECRET, keys.cloudfront.private_pem)
 
         # Bind the archive first: the template parameters and the issuer need its URL.
-        viewer_local = f"http://localhost:{cfg.viewer_port}"
         self.archive = ArchiveStandIn(
             keys.archive_jwt.private_pem, keys.archive_kid, "", "", self.users
         )

@@ -1,0 +1,108 @@
+"""Fixtures for the local stack tests: the whole stack as a subprocess, Debian's Chromium.
+
+`local_stack` starts `python -m local_stack` on free ports with its own state folder for the test
+session and yields the parsed stack.json (the documented harness interface). `browser_page`
+launches /usr/bin/chromium through Playwright with a fresh user-data dir per test. Without
+/usr/bin/chromium the browser tests skip with a loud reason, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-gl=angle",
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+]
+
+
+def _ensure_viewer_build() -> None:
+    if not (REPO / "viewer/dist/index.html").is_file():
+        subprocess.run(["bash", str(REPO / "viewer/build.sh")], check=True)
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    _ensure_viewer_build()
+    state = tmp_path_factory.mktemp("local-stack")
+    log = (state / "stack.log").open("w")
+    ports = ["--viewer-port", "0", "--archive-port", "0", "--issuer-port", "0", "--aws-port", "0"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local_stack", *ports, "--state-dir", str(state)],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    description = state / "stack.json"
+    deadline = time.monotonic() + 90
+    while not description.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("local stack did not start:\n" + (state / "stack.log").read_text())
+        time.sleep(0.2)
+    info: dict[str, Any] = json.loads(description.read_text())
+    info["_log"] = str(state / "stack.log")
+    yield info
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        log.close()
+
+
+def chromium_or_skip() -> None:
+    if Path(CHROMIUM).is_file():
+        return
+    reason = (
+        f"!!! {CHROMIUM} IS MISSING: the local stack browser tests did NOT run. "
+        "Install it with `sudo apt-get install chromium` (make test does it as root). !!!"
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Any]:
+    chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture
+def browser_context(playwright_instance: Any, tmp_path: Path) -> Iterator[Any]:
+    context = playwright_instance.chromium.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        headless=True,
+        viewport={"width": 1000, "height": 700},
+    )
+    try:
+        yield context
+    finally:
+        context.close()

@@ -1,0 +1,151 @@
+"""The login round trip in real Chromium against the running local stack (scenarios 1, 4-6).
+
+Each test asserts on the page and on the emulator's server-side request log.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+from typing import Any
+
+import pytest
+from local_stack_client import (
+    data_entries,
+    grey_levels,
+    image_state,
+    link,
+    mint,
+    reset_stats,
+    stats,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+LAYER_ITEM = ".neuroglancer-layer-item"
+
+
+def _track_navigations(page: Any) -> list[str]:
+    urls: list[str] = []
+    page.on("framenavigated", lambda frame: frame == page.main_frame and urls.append(frame.url))
+    return urls
+
+
+def _sign_in(page: Any, username: str) -> None:
+    page.wait_for_selector("#username", timeout=20_000)
+    page.fill("#username", username)
+    page.click("#sign-in")
+
+
+def _wait_rendered(page: Any) -> int:
+    """Grey levels in the middle of the slice panel, polled until data shows (or 20 s)."""
+    page.wait_for_selector(LAYER_ITEM, timeout=30_000)
+    deadline = time.monotonic() + 20
+    levels = 0
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(1000)
+        levels = grey_levels(page.screenshot(), (300, 200, 700, 500))
+        if levels >= 8:
+            break
+    return levels
+
+
+def _fragment(url: str) -> str:
+    return urllib.parse.urlsplit(url).fragment
+
+
+def test_large_shared_link_survives_login_and_renders(
+    local_stack: dict[str, Any], browser_context: Any
+) -> None:
+    state = image_state(local_stack, annotations=120)
+    url = link(local_stack, state)
+    assert len(json.dumps(state, separators=(",", ":"))) >= 16_384
+    reset_stats(local_stack)
+    page = browser_context.new_page()
+    navigations = _track_navigations(page)
+    page.goto(url)
+    page.wait_for_url(local_stack["archive_login_url"] + "*", timeout=20_000)
+    _sign_in(page, "alice")
+    levels = _wait_rendered(page)
+
+    back_on_viewer = [u for u in navigations if u.startswith(local_stack["viewer_url"] + "#")]
+    assert back_on_viewer, navigations
+    # The fragment the callback restores is byte-identical to the shared link's.
+    assert _fragment(back_on_viewer[0]) == _fragment(url)
+    assert levels >= 8, "the image layer did not render (blank panel)"
+
+    log = stats(local_stack)
+    paths = [e["path"] for e in log["log"]]
+    assert "/_auth/login" in paths and "/_auth/callback" in paths
+    data = data_entries(log)
+    assert data, "Neuroglancer fetched no data"
+    assert all(e["status"] in (200, 206) and e["cloudfront_cookies"] for e in data), data
+    assert not any(e["edge"] for e in data)
+    assert any(e["path"].endswith("/0/0.0.0") for e in data)
+
+
+def test_not_approved_user_gets_the_page_and_no_cookies(
+    local_stack: dict[str, Any], browser_context: Any
+) -> None:
+    page = browser_context.new_page()
+    page.goto(link(local_stack, image_state(local_stack)))
+    page.wait_for_url(local_stack["archive_login_url"] + "*", timeout=20_000)
+    _sign_in(page, "bob")
+    page.wait_for_url("**/_auth/callback*", timeout=20_000)
+    assert "not approved" in page.content().lower()
+    names = {c["name"] for c in browser_context.cookies()}
+    assert not any(n.startswith("CloudFront-") for n in names)
+    callback = [e for e in stats(local_stack)["log"] if e["path"] == "/_auth/callback"]
+    assert callback[-1]["status"] == 403
+
+
+def test_logout_closes_data_and_next_load_goes_round_trip(
+    local_stack: dict[str, Any], browser_context: Any
+) -> None:
+    page = browser_context.new_page()
+    url = link(local_stack, image_state(local_stack))
+    page.goto(url)
+    page.wait_for_url(local_stack["archive_login_url"] + "*", timeout=20_000)
+    _sign_in(page, "alice")
+    page.wait_for_selector(LAYER_ITEM, timeout=30_000)
+    chunk = local_stack["viewer_url"] + local_stack["assets"]["zarr"].lstrip("/") + "0/0.0.0"
+    fetch = "async (u) => (await fetch(u)).status"
+    assert page.evaluate(fetch, chunk) == 200
+
+    page.goto(local_stack["viewer_url"] + "_auth/logout")
+    page.wait_for_url(local_stack["archive_logout_url"] + "*", timeout=20_000)
+    assert "signed out" in page.content().lower()
+    assert not any(c["name"].startswith("CloudFront-") for c in browser_context.cookies())
+
+    reset_stats(local_stack)
+    page.goto(url)
+    page.wait_for_url(local_stack["archive_login_url"] + "*", timeout=20_000)
+    assert page.evaluate(fetch, chunk) == 403  # cross-origin here, but the data origin says 403
+    log = stats(local_stack)["log"]
+    assert [e["path"] for e in log][:2] == ["/", "/_auth/login"]
+
+
+def test_cookie_expiring_within_refresh_margin_is_refreshed(
+    local_stack: dict[str, Any], browser_context: Any
+) -> None:
+    page = browser_context.new_page()
+    url = link(local_stack, image_state(local_stack, annotations=5))
+    # Signed in at the archive, and holding cookies that expire in 5 minutes (margin: 10).
+    page.goto(url)
+    page.wait_for_url(local_stack["archive_login_url"] + "*", timeout=20_000)
+    _sign_in(page, "alice")
+    page.wait_for_selector(LAYER_ITEM, timeout=30_000)
+    viewer = local_stack["viewer_url"]
+    short = mint(local_stack, expires_in=300)
+    browser_context.add_cookies([{"name": k, "value": v, "url": viewer} for k, v in short.items()])
+    reset_stats(local_stack)
+    navigations = _track_navigations(page)
+    page.goto(url)
+    page.wait_for_selector(LAYER_ITEM, timeout=30_000)
+    page.wait_for_timeout(1000)
+    fresh = {c["name"]: c["value"] for c in browser_context.cookies(viewer)}
+    assert fresh["CloudFront-Policy"] != short["CloudFront-Policy"]
+    paths = [e["path"] for e in stats(local_stack)["log"]]
+    assert "/_auth/callback" in paths  # refreshed through the round trip, no login form
+    restored = [u for u in navigations if u.startswith(viewer + "#")]
+    assert restored and _fragment(restored[-1]) == _fragment(url)
