@@ -1,0 +1,150 @@
+"""The emulator follows template.yaml: behaviors, key groups and function associations.
+
+In-process emulator against a real moto S3 server; modified copies of the real template prove
+that a change there changes what runs locally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import local_stack_edge_doubles as doubles
+import pytest
+
+from local_stack.cloudfront import CloudFrontEmulator
+from local_stack.cloudfront_template import TemplateError, load_distribution
+from local_stack.keys import DevKeys, generate_dev_keys
+from local_stack.s3 import LocalAws
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+HOST = "viewer.localhost:9999"
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> DevKeys:
+    return generate_dev_keys(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[LocalAws]:
+    local = LocalAws()
+    local.start(0)
+    local.create_bucket("viewer")
+    local.create_bucket("assets")
+    local.put_objects("viewer", {"index.html": (b"<!doctype html>viewer", "text/html")})
+    local.put_objects(
+        "assets",
+        {"zarr/a/0": (b"zarr-bytes", "application/octet-stream"), "data/a/0": (b"data", "x/y")},
+    )
+    yield local
+    local.stop()
+
+
+def _params(keys: DevKeys) -> dict[str, str]:
+    url = "http://localhost:1"
+    return {
+        "AssetBucketName": "assets",
+        "PublicKeyA": keys.cloudfront.public_pem,
+        "ArchiveLoginUrl": url,
+        "ArchiveLogoutUrl": url,
+        "JwksUrl": url,
+        "JwtIssuer": url,
+        "JwtAudience": "aud",
+        "SessionCookieName": "s",
+    }
+
+
+def _emulator(template: Path, keys: DevKeys, aws: LocalAws) -> CloudFrontEmulator:
+    distribution = load_distribution(template, _params(keys))
+    return CloudFrontEmulator(
+        distribution, {"ViewerBucket": "viewer", "assets": "assets"}, aws.client("s3")
+    )
+
+
+def _get(emulator: CloudFrontEmulator, path: str, navigate: bool = False) -> Any:
+    headers = [("Host", HOST), ("Accept", "*/*")]
+    if navigate:
+        headers.append(("Sec-Fetch-Mode", "navigate"))
+    return emulator.serve("GET", path, headers, b"", "127.0.0.1")
+
+
+def _modified(tmp_path: Path, old: str, new: str) -> Path:
+    text = TEMPLATE.read_text()
+    assert old in text, f"template.yaml no longer contains {old!r}"
+    copy = tmp_path / "template.yaml"
+    copy.write_text(text.replace(old, new))
+    return copy
+
+
+def test_real_template_behaviors(keys: DevKeys) -> None:
+    distribution = load_distribution(TEMPLATE, _params(keys))
+    patterns = [(b.path_pattern, b.origin_id, b.requires_signed_cookies) for b in distribution.behaviors]
+    assert ("/zarr/*", "assets", True) in patterns and ("/blobs/*", "assets", True) in patterns
+    assert ("/_auth/*", "issuer", False) in patterns
+    assert distribution.default.viewer_request_handler == "edge_auth.handler.lambda_handler"
+    assert distribution.origins["issuer"].handler == "cookie_issuer.app.lambda_handler"
+    assert "GET /_auth/login" in distribution.origins["issuer"].routes
+    # Without a public key the template has no data behavior at all (it fails closed).
+    no_key = {**_params(keys), "PublicKeyA": ""}
+    assert not any(b.requires_signed_cookies for b in load_distribution(TEMPLATE, no_key).behaviors)
+
+
+def test_data_path_follows_the_template_parameter(
+    tmp_path: Path, keys: DevKeys, aws: LocalAws
+) -> None:
+    real = _emulator(TEMPLATE, keys, aws)
+    answer = _get(real, "/zarr/a/0")
+    assert answer.status == 403 and b"MissingKey" in answer.body
+    assert real.stats.data_edge_invocations == 0 and real.stats.edge_invocations == 0
+
+    changed = _emulator(_modified(tmp_path, "Default: /zarr/*,/blobs/*", "Default: /data/*"), keys, aws)
+    answer = _get(changed, "/data/a/0")
+    assert answer.status == 403 and b"MissingKey" in answer.body
+    # /zarr/* is no data path any more: the default behavior (edge, viewer bucket) answers.
+    answer = _get(changed, "/zarr/a/0")
+    assert changed.stats.edge_invocations == 1
+    assert answer.status == 403 and b"<Code>AccessDenied</Code>" in answer.body
+    assert changed.stats.log[-1]["behavior"] == "*"
+
+
+def test_viewer_request_event_is_faithful(tmp_path: Path, keys: DevKeys, aws: LocalAws) -> None:
+    template = _modified(
+        tmp_path,
+        "Handler: edge_auth.handler.lambda_handler",
+        "Handler: local_stack_edge_doubles.recording_handler",
+    )
+    emulator = _emulator(template, keys, aws)
+    doubles.EVENTS.clear()
+    headers = [("Host", HOST), ("Cookie", "a=1"), ("Cookie", "b=2"), ("User-Agent", "t")]
+    answer = emulator.serve("GET", "/index.html?x=1&y=2", headers, b"", "127.0.0.9")
+    assert answer.status == 200 and answer.body == b"<!doctype html>viewer"
+    (event,) = doubles.EVENTS
+    cf = event["Records"][0]["cf"]
+    assert cf["config"]["eventType"] == "viewer-request"
+    request = cf["request"]
+    assert set(request) == {"clientIp", "headers", "method", "querystring", "uri"}
+    assert request["clientIp"] == "127.0.0.9"
+    assert request["uri"] == "/index.html" and request["querystring"] == "x=1&y=2"
+    assert request["headers"]["cookie"] == [{"key": "Cookie", "value": "a=1"}, {"key": "Cookie", "value": "b=2"}]
+    assert all(name == name.lower() for name in request["headers"])
+
+
+@pytest.mark.parametrize("handler", ["numeric_status_handler", "host_rewriting_handler"])
+def test_edge_answer_breaking_cloudfront_rules_is_502(
+    tmp_path: Path, keys: DevKeys, aws: LocalAws, handler: str
+) -> None:
+    template = _modified(
+        tmp_path,
+        "Handler: edge_auth.handler.lambda_handler",
+        f"Handler: local_stack_edge_doubles.{handler}",
+    )
+    answer = _get(_emulator(template, keys, aws), "/", navigate=True)
+    assert answer.status == 502 and b"LambdaValidationError" in answer.body
+
+
+def test_unresolvable_template_is_a_clear_error(tmp_path: Path, keys: DevKeys) -> None:
+    broken = _modified(tmp_path, "TargetOriginId: assets", "TargetOriginId: nowhere")
+    with pytest.raises(TemplateError, match="unknown origin"):
+        load_distribution(broken, _params(keys))
