@@ -102,7 +102,12 @@ def image_state(info: dict[str, Any], annotations: int = 0) -> dict[str, Any]:
             for i in range(annotations)
         ]
         layers.append(
-            {"type": "annotation", "source": "local://annotations", "annotations": points, "name": "notes"}
+            {
+                "type": "annotation",
+                "source": "local://annotations",
+                "annotations": points,
+                "name": "notes",
+            }
         )
     return {
         "dimensions": {axis: [0.001, "m"] for axis in ("x", "y", "z")},
@@ -125,4 +130,8 @@ def grey_levels(png: bytes, box: tuple[int, int, int, int]) -> int:
 
 
 def data_entries(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
-    return [e for e in snapshot["log"] if e["behavior"] != "*" and not e["behavior"].startswith("/_auth")]
+    return [
+        e
+        for e in snapshot["log"]
+        if e["behavior"] != "*" and not e["behavior"].startswith("/_auth")
+    ]

@@ -51,11 +51,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             default=_env_port(name, default),
             help=f"{what} (env {variable}; default {default}; 0 = any free port)",
         )
-    parser.add_argument("--state-dir", type=Path, default=defaults.state_dir, help="keys and stack.json")
-    parser.add_argument("--template", type=Path, default=defaults.template, help="SAM template")
-    parser.add_argument("--viewer-dist", type=Path, default=defaults.viewer_dist, help="viewer build")
     parser.add_argument(
-        "--cookie-ttl", type=int, default=defaults.cookie_ttl_seconds, help="issuer COOKIE_TTL_SECONDS"
+        "--state-dir", type=Path, default=defaults.state_dir, help="keys and stack.json"
+    )
+    parser.add_argument("--template", type=Path, default=defaults.template, help="SAM template")
+    parser.add_argument(
+        "--viewer-dist", type=Path, default=defaults.viewer_dist, help="viewer build"
+    )
+    parser.add_argument(
+        "--cookie-ttl",
+        type=int,
+        default=defaults.cookie_ttl_seconds,
+        help="issuer COOKIE_TTL_SECONDS",
     )
     parser.add_argument("--verbose", action="store_true", help="issuer logs at INFO")
     parser.add_argument(
@@ -70,21 +77,22 @@ def _banner(info: dict[str, object]) -> str:
     users = info["users"]
     assert isinstance(users, list)
     logins = "\n".join(
-        f"    {u['username']:<6} {'approved' if u['approved'] else 'NOT approved'}   API token {u['api_token']}"
+        f"    {u['username']:<6} {'approved    ' if u['approved'] else 'NOT approved'}"
+        f"   API token {u['api_token']}"
         for u in users
     )
     return f"""
 local stack is up (Ctrl-C stops it)
 
   Open this sample link in a browser (Chrome/Chromium/Firefox):
-    {info['sample_link']}
+    {info["sample_link"]}
 
-  Viewer (CloudFront emulator)  {info['viewer_url']}
-  Archive stand-in              {info['archive_url']}
-  Issuer API (scripts)          {info['issuer_api_url']}/api/permissions/s3/
-  Local S3 / Secrets Manager    {info['aws_endpoint_url']}
-  Request log and counters      {info['stats_url']}
-  Stack description (JSON)      {info['_path']}
+  Viewer (CloudFront emulator)  {info["viewer_url"]}
+  Archive stand-in              {info["archive_url"]}
+  Issuer API (scripts)          {info["issuer_api_url"]}/api/permissions/s3/
+  Local S3 / Secrets Manager    {info["aws_endpoint_url"]}
+  Request log and counters      {info["stats_url"]}
+  Stack description (JSON)      {info["_path"]}
 
   Demo logins at the archive stand-in (no password):
 {logins}

@@ -141,9 +141,11 @@ class ArchiveStandIn:
         return None
 
 
-_PAGE: Final = """<!doctype html><html lang="en"><meta charset="utf-8"><link rel="icon" href="data:,"><title>{title}</title>
+_PAGE: Final = """<!doctype html><html lang="en"><meta charset="utf-8">
+<link rel="icon" href="data:,"><title>{title}</title>
 <style>body{{font:16px system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}}
-.note{{background:#fff3cd;padding:.5rem 1rem;border-radius:4px}} label{{display:block;margin:.6rem 0}}
+.note{{background:#fff3cd;padding:.5rem 1rem;border-radius:4px}}
+label{{display:block;margin:.6rem 0}}
 </style><p class="note">LINC archive <b>development stand-in</b> (local stack only).</p>
 <h1>{title}</h1>{body}</html>"""
 
@@ -156,10 +158,14 @@ def _make_handler(archive: ArchiveStandIn) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "archive-stand-in"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
-        def _send(self, status: int, body: bytes, ctype: str, extra: list[tuple[str, str]] = []) -> None:  # noqa: B006
+        def _send(
+            self, status: int, body: bytes, ctype: str, extra: list[tuple[str, str]] | None = None
+        ) -> None:
+            if extra is None:
+                extra = []
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Cache-Control", "no-store")
@@ -194,7 +200,9 @@ def _make_handler(archive: ArchiveStandIn) -> type[BaseHTTPRequestHandler]:
             elif path == "/":
                 self._home()
             else:
-                self._send(404, _page("Not found", "<p>Nothing here.</p>"), "text/html; charset=utf-8")
+                self._send(
+                    404, _page("Not found", "<p>Nothing here.</p>"), "text/html; charset=utf-8"
+                )
 
         def do_POST(self) -> None:
             path = urlsplit(self.path).path
@@ -202,7 +210,10 @@ def _make_handler(archive: ArchiveStandIn) -> type[BaseHTTPRequestHandler]:
             if length > MAX_FORM_BYTES:
                 self._send(413, _page("Too large", ""), "text/html; charset=utf-8")
                 return
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode("utf-8", "replace")).items()}
+            form = {
+                k: v[0]
+                for k, v in parse_qs(self.rfile.read(length).decode("utf-8", "replace")).items()
+            }
             if path == "/login":
                 self._login(form)
             elif path == "/logout":
@@ -212,13 +223,15 @@ def _make_handler(archive: ArchiveStandIn) -> type[BaseHTTPRequestHandler]:
 
         def _login_form(self, next_url: str) -> None:
             users = "".join(
-                f"<li><code>{html.escape(u.username)}</code> ({'approved' if u.approved else 'not approved'})</li>"
+                f"<li><code>{html.escape(u.username)}</code> "
+                f"({'approved' if u.approved else 'not approved'})</li>"
                 for u in archive.users.values()
             )
             body = (
                 '<form method="post" action="/login">'
                 f'<input type="hidden" name="next" value="{html.escape(next_url)}">'
-                '<label>User name <input name="username" id="username" required value="alice"></label>'
+                '<label>User name <input name="username" id="username" required value="alice">'
+                "</label>"
                 '<label><input type="checkbox" name="approved" id="approved" value="1" checked> '
                 "approved for private data</label>"
                 '<button type="submit" id="sign-in">Sign in</button></form>'
@@ -230,7 +243,11 @@ def _make_handler(archive: ArchiveStandIn) -> type[BaseHTTPRequestHandler]:
         def _login(self, form: dict[str, str]) -> None:
             username = form.get("username", "").strip()[:64]
             if not username or not username.replace("-", "").replace("_", "").isalnum():
-                self._send(400, _page("Sign in", "<p>Enter a user name (letters, digits).</p>"), "text/html; charset=utf-8")
+                self._send(
+                    400,
+                    _page("Sign in", "<p>Enter a user name (letters, digits).</p>"),
+                    "text/html; charset=utf-8",
+                )
                 return
             user = archive.users.get(username)
             approved = user.approved if user else form.get("approved") == "1"
@@ -242,16 +259,22 @@ def _make_handler(archive: ArchiveStandIn) -> type[BaseHTTPRequestHandler]:
         def _logout(self) -> None:
             cookie = f"{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
             link = archive.sample_link or archive.viewer_local_origin + "/"
-            body = f'<p>You are signed out.</p><p><a href="{html.escape(link)}">Open the sample link again</a></p>'
-            self._send(200, _page("Signed out", body), "text/html; charset=utf-8", [("Set-Cookie", cookie)])
+            body = (
+                "<p>You are signed out.</p>"
+                f'<p><a href="{html.escape(link)}">Open the sample link again</a></p>'
+            )
+            self._send(
+                200, _page("Signed out", body), "text/html; charset=utf-8", [("Set-Cookie", cookie)]
+            )
 
         def _home(self) -> None:
             signed_in = SESSION_COOKIE in (self.headers.get("Cookie") or "")
             link = archive.sample_link or archive.viewer_local_origin + "/"
             body = (
                 f"<p>{'You have a session cookie.' if signed_in else 'You are not signed in.'}</p>"
-                f'<p><a href="/login?next={quote(archive.viewer_local_origin + "/")}">Sign in</a> · '
-                f'<a href="/logout">Sign out</a> · <a href="{html.escape(link)}">Sample viewer link</a></p>'
+                f'<p><a href="/login?next={quote(archive.viewer_local_origin + "/")}">Sign in</a>'
+                ' · <a href="/logout">Sign out</a>'
+                f' · <a href="{html.escape(link)}">Sample viewer link</a></p>'
             )
             self._send(200, _page("LINC archive (stand-in)", body), "text/html; charset=utf-8")
 

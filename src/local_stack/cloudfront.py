@@ -53,7 +53,10 @@ ISSUER_API_DOMAIN: Final = "localapi.execute-api.us-east-1.amazonaws.com"
 STATS_PATH: Final = "/_local/stats"
 XML_TYPE: Final = "application/xml"
 #: Hop-by-hop and CloudFront-owned headers never copied from an origin answer.
-_SKIP_HEADERS: Final = frozenset({"connection", "transfer-encoding", "content-length", "keep-alive"})
+_SKIP_HEADERS: Final = frozenset(
+    {"connection", "transfer-encoding", "content-length", "keep-alive"}
+)
+
 
 def _xml_error(code: str, message: str) -> bytes:
     return ERROR_XML.format(code=code, message=message).encode("utf-8")
@@ -104,7 +107,11 @@ class CloudFrontEmulator:
         self.clock = clock
         self.stats = Stats()
         self._stats_lock = threading.Lock()
-        keys = {k for b in (*distribution.behaviors, distribution.default) for k in b.trusted_public_keys}
+        keys = {
+            k
+            for b in (*distribution.behaviors, distribution.default)
+            for k in b.trusted_public_keys
+        }
         self.verifier = SignedCookieVerifier(sorted(keys))
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
@@ -175,7 +182,9 @@ class CloudFrontEmulator:
         entry["status"] = answer.status
         entry["edge"] = edge_ran
         data = behavior.requires_signed_cookies
-        self._record(entry, edge_ran, data, self.distribution.origins[behavior.origin_id].kind == "issuer")
+        self._record(
+            entry, edge_ran, data, self.distribution.origins[behavior.origin_id].kind == "issuer"
+        )
         return answer
 
     def _serve(
@@ -189,13 +198,22 @@ class CloudFrontEmulator:
         behavior: CacheBehavior,
     ) -> tuple[Answer, bool]:
         if len(path.encode()) + len(query.encode()) + (1 if query else 0) > MAX_URI_AND_QUERY_BYTES:
-            return Answer(414, [("Content-Type", "text/html")], b"<h1>414 Request-URI Too Large</h1>"), False
+            return Answer(
+                414, [("Content-Type", "text/html")], b"<h1>414 Request-URI Too Large</h1>"
+            ), False
         if method not in behavior.allowed_methods:
-            return self._error(403, "MethodNotAllowed", "This distribution is not configured to allow the HTTP request method that was used for this request."), False
+            return self._error(
+                403,
+                "MethodNotAllowed",
+                "This distribution is not configured to allow the HTTP request method that "
+                "was used for this request.",
+            ), False
         host = next((v for n, v in headers if n.lower() == "host"), "")
         if self.enforce and behavior.requires_signed_cookies:
             cookie_values = [v for n, v in headers if n.lower() == "cookie"]
-            denial = self.verifier.check(cookie_values, f"https://{host}{path}", self.clock(), client_ip)
+            denial = self.verifier.check(
+                cookie_values, f"https://{host}{path}", self.clock(), client_ip
+            )
             if denial is not None:
                 return Answer(403, [("Content-Type", XML_TYPE)], denial.xml()), False
         edge_ran = False
@@ -214,11 +232,19 @@ class CloudFrontEmulator:
             result = LocalFunction.get(behavior.viewer_request_handler).invoke(event)
             problems = check_viewer_request_result(original, result)
             if problems:
-                return self._error(502, "LambdaValidationError", "The Lambda function returned an invalid response: " + "; ".join(problems)), True
+                return self._error(
+                    502,
+                    "LambdaValidationError",
+                    "The Lambda function returned an invalid response: " + "; ".join(problems),
+                ), True
             if "status" in result:
                 return self._generated(result), True
             path, query = result["uri"], result.get("querystring", "")
-            headers = [(e.get("key", n), e["value"]) for n, entries in result["headers"].items() for e in entries]
+            headers = [
+                (e.get("key", n), e["value"])
+                for n, entries in result["headers"].items()
+                for e in entries
+            ]
         origin = self.distribution.origins[behavior.origin_id]
         if origin.kind == "issuer":
             return self._issuer(origin, method, path, query, headers, body, client_ip), edge_ran
@@ -228,7 +254,11 @@ class CloudFrontEmulator:
         return Answer(status, [("Content-Type", XML_TYPE)], _xml_error(code, message))
 
     def _generated(self, result: dict[str, Any]) -> Answer:
-        headers = [(e.get("key", n), e["value"]) for n, entries in result.get("headers", {}).items() for e in entries]
+        headers = [
+            (e.get("key", n), e["value"])
+            for n, entries in result.get("headers", {}).items()
+            for e in entries
+        ]
         body = result.get("body", "")
         if result.get("bodyEncoding") == "base64":
             import base64
@@ -308,7 +338,9 @@ class CloudFrontEmulator:
         if "ETag" in found:
             out.append(("ETag", str(found["ETag"])))
         if "LastModified" in found:
-            out.append(("Last-Modified", found["LastModified"].strftime("%a, %d %b %Y %H:%M:%S GMT")))
+            out.append(
+                ("Last-Modified", found["LastModified"].strftime("%a, %d %b %Y %H:%M:%S GMT"))
+            )
         status = 200
         if "ContentRange" in found:
             status = 206
@@ -326,7 +358,7 @@ def _make_request_handler(emulator: CloudFrontEmulator) -> type[BaseHTTPRequestH
         server_version = "CloudFront"
         sys_version = ""
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # the request log lives in /_local/stats; cookies never reach a log
 
         def _handle(self) -> None:

@@ -77,7 +77,9 @@ class CacheBehavior:
         return bool(self.trusted_public_keys)
 
     def matches(self, path: str) -> bool:
-        pattern = self.path_pattern if self.path_pattern.startswith("/") else "/" + self.path_pattern
+        pattern = (
+            self.path_pattern if self.path_pattern.startswith("/") else "/" + self.path_pattern
+        )
         return self.path_pattern == "*" or resource_matches(pattern, path)
 
 
@@ -95,7 +97,7 @@ class Distribution:
         return self.default
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(yaml.SafeLoader):  # type: ignore[misc]  # no stubs for PyYAML
     """YAML with CloudFormation short-form tags turned into their long form."""
 
 
@@ -105,7 +107,7 @@ def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
     else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        value = loader.construct_mapping(node, deep=True)
     if suffix == "Ref":
         return {"Ref": value}
     if suffix == "Condition":
@@ -175,13 +177,13 @@ class _Resolver:
         result = re.sub(r"\$\{([A-Za-z0-9_:.]+)\}", replace, text)
         return {"Fn::Sub": result, "refs": refs} if refs else result
 
-    def resolve(self, node: Any) -> Any:  # noqa: PLR0911, C901 - one branch per intrinsic
+    def resolve(self, node: Any) -> Any:
         if isinstance(node, list):
             return [r for r in (self.resolve(item) for item in node) if r is not NO_VALUE]
         if not isinstance(node, dict):
             return node
         if len(node) == 1:
-            (key, arg), = node.items()
+            ((key, arg),) = node.items()
             if key == "Ref":
                 return self._ref(arg)
             if key == "Condition":
@@ -275,9 +277,9 @@ def _origin(resolver: _Resolver, raw: dict[str, Any]) -> Origin:
         )
         for resource in resolver.resources.values():
             props = resource.get("Properties", {})
-            if resource.get("Type") == "AWS::ApiGatewayV2::Integration" and props.get(
-                "ApiId"
-            ) == {"Ref": api_id}:
+            if resource.get("Type") == "AWS::ApiGatewayV2::Integration" and props.get("ApiId") == {
+                "Ref": api_id
+            }:
                 uri = resolver.resolve(props["IntegrationUri"])
                 return Origin(origin_id, "issuer", handler=_handler(resolver, uri), routes=routes)
         raise TemplateError(f"origin {origin_id}: API {api_id} has no Lambda integration")
@@ -293,7 +295,9 @@ def load_distribution(template_path: Path, parameters: dict[str, str]) -> Distri
         if r.get("Type") == "AWS::CloudFront::Distribution"
     ]
     if len(distributions) != 1:
-        raise TemplateError(f"expected one AWS::CloudFront::Distribution, found {len(distributions)}")
+        raise TemplateError(
+            f"expected one AWS::CloudFront::Distribution, found {len(distributions)}"
+        )
     config = resolver.resolve(distributions[0][1]["Properties"]["DistributionConfig"])
     origins = {o.origin_id: o for o in (_origin(resolver, raw) for raw in config["Origins"])}
     behaviors = tuple(_behavior(resolver, raw, False) for raw in config.get("CacheBehaviors", []))

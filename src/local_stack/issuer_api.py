@@ -49,13 +49,17 @@ def _make_handler(api: IssuerApiServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "local-api-gateway"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_BODY_BYTES:
-                self._answer(413, [("Content-Type", "application/json")], b'{"message":"Request Entity Too Large"}')
+                self._answer(
+                    413,
+                    [("Content-Type", "application/json")],
+                    b'{"message":"Request Entity Too Large"}',
+                )
                 return
             body = self.rfile.read(length) if length else b""
             parts = urlsplit(self.path)
@@ -72,7 +76,11 @@ def _make_handler(api: IssuerApiServer) -> type[BaseHTTPRequestHandler]:
             try:
                 status, headers, data = http_api_response(api.function.invoke(event))
             except BadLambdaResponse:
-                status, headers, data = 500, [("Content-Type", "application/json")], b'{"message":"Internal Server Error"}'
+                status, headers, data = (
+                    500,
+                    [("Content-Type", "application/json")],
+                    b'{"message":"Internal Server Error"}',
+                )
             self._answer(status, headers, data)
 
         def _answer(self, status: int, headers: list[tuple[str, str]], data: bytes) -> None:

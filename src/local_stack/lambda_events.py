@@ -23,7 +23,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 
 
@@ -183,8 +183,8 @@ class LocalFunction:
     Powertools' resolver keeps the current event on a module-level object.
     """
 
-    _registry: dict[str, LocalFunction] = {}
-    _registry_lock = threading.Lock()
+    _registry: ClassVar[dict[str, LocalFunction]] = {}
+    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, dotted: str, serial: bool) -> None:
         module_name, _, function = dotted.rpartition(".")

@@ -58,7 +58,7 @@ class LocalAws:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self._server.start()
-        host, bound_port = self._server.get_host_and_port()
+        _host, bound_port = self._server.get_host_and_port()
         self.port = bound_port
 
     def stop(self) -> None:

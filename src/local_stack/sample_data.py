@@ -59,7 +59,7 @@ def _synthetic_head(shape: tuple[int, int, int] = (64, 80, 64)) -> np.ndarray[An
 def _nifti_bytes(volume: np.ndarray[Any, Any]) -> bytes:
     import nibabel as nib  # a dev dependency; only reached when the real scan was missing
 
-    image = nib.Nifti1Image(volume, affine=np.eye(4))
+    image = nib.Nifti1Image(volume, affine=np.eye(4))  # type: ignore[no-untyped-call]
     return bytes(image.to_bytes())
 
 
@@ -119,7 +119,13 @@ def ome_zarr_objects(prefix: str, volume: np.ndarray[Any, Any]) -> dict[str, tup
     ]
     zattrs = {
         "multiscales": [
-            {"version": "0.4", "name": "sample", "axes": axes, "datasets": datasets, "type": "gaussian"}
+            {
+                "version": "0.4",
+                "name": "sample",
+                "axes": axes,
+                "datasets": datasets,
+                "type": "gaussian",
+            }
         ]
     }
     objects = {

@@ -29,7 +29,7 @@ from local_stack.sample_data import SampleAssets, sample_objects
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 VIEWER_BUCKET: Final = "linc-local-viewer"
 ASSET_BUCKET: Final = "linc-local-assets"
-SIGNING_SECRET: Final = "linc-local/cloudfront-signing-key"
+SIGNING_SECRET: Final = "linc-local/cloudfront-signing-key"  # noqa: S105 - a secret id
 STACK_JSON_VERSION: Final = 1
 
 
@@ -272,7 +272,12 @@ class LocalStack:
                 for b in (*self.emulator.distribution.behaviors, self.emulator.distribution.default)
             ],
             "users": [
-                {"username": u.username, "name": u.name, "approved": u.approved, "api_token": u.api_token}
+                {
+                    "username": u.username,
+                    "name": u.name,
+                    "approved": u.approved,
+                    "api_token": u.api_token,
+                }
                 for u in self.users
             ],
         }

@@ -11,6 +11,7 @@ import urllib.parse
 from typing import Any
 
 import pytest
+
 from local_stack_client import (
     data_entries,
     grey_levels,

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from local_stack_client import chunk_url, http, mint, reset_stats, stats
 
 from edge_auth.cookie_policy import build_canned_policy, cf_b64encode
+from local_stack_client import chunk_url, http, mint, reset_stats, stats
 
 pytestmark = pytest.mark.slow
 ACCESS_DENIED = (
@@ -73,7 +73,9 @@ def test_expired_unknown_key_other_resource_and_future_are_403(local_stack: dict
     body = _denied(local_stack, mint(local_stack, expires_in=-5))
     assert body == ACCESS_DENIED
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    body = _denied(local_stack, mint(local_stack, private_key=other_key, key_pair_id="KUNKNOWN12345"))
+    body = _denied(
+        local_stack, mint(local_stack, private_key=other_key, key_pair_id="KUNKNOWN12345")
+    )
     assert b"Unknown Key" in body
     # Right id, wrong key: the signature does not verify.
     assert _denied(local_stack, mint(local_stack, private_key=other_key)) == ACCESS_DENIED
@@ -100,7 +102,7 @@ def test_canned_policy_cookies(local_stack: dict[str, Any]) -> None:
     policy = build_canned_policy(public_url, expires).encode()
     cookies = {
         "CloudFront-Expires": str(expires),
-        "CloudFront-Signature": cf_b64encode(key.sign(policy, padding.PKCS1v15(), hashes.SHA1())),  # noqa: S303
+        "CloudFront-Signature": cf_b64encode(key.sign(policy, padding.PKCS1v15(), hashes.SHA1())),
         "CloudFront-Key-Pair-Id": local_stack["signing"]["key_pair_id"],
     }
     assert http(url, cookies)[0] == 200
@@ -119,7 +121,7 @@ def test_uri_over_8192_bytes_is_414(local_stack: dict[str, Any]) -> None:
 def test_script_with_api_token_gets_cookies_and_a_chunk(local_stack: dict[str, Any]) -> None:
     alice = next(u for u in local_stack["users"] if u["approved"])
     api = local_stack["issuer_api_url"] + "/api/permissions/s3/"
-    status, headers, body = http(api, headers={"Authorization": f"token {alice['api_token']}"})
+    status, _headers, body = http(api, headers={"Authorization": f"token {alice['api_token']}"})
     assert status == 200, body
     answer = json.loads(body)
     assert answer["resource"] == local_stack["viewer_public_origin"] + "/*"

@@ -38,13 +38,15 @@ def _header(cookies: dict[str, str]) -> list[str]:
 
 
 def _sign(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, data: bytes, sha256: bool) -> bytes:
-    digest = hashes.SHA256() if sha256 else hashes.SHA1()  # noqa: S303
+    digest = hashes.SHA256() if sha256 else hashes.SHA1()
     if isinstance(key, rsa.RSAPrivateKey):
         return key.sign(data, padding.PKCS1v15(), digest)
     return key.sign(data, ec.ECDSA(digest))
 
 
-def _custom(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, sha256: bool, **policy: object) -> dict[str, str]:
+def _custom(
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, sha256: bool, **policy: object
+) -> dict[str, str]:
     text = build_custom_policy(
         str(policy.get("resource", "https://viewer.example.org/*")),
         int(policy.get("expires", NOW + 3600)),  # type: ignore[call-overload]
@@ -99,7 +101,9 @@ def test_conditions_are_checked_every_request_even_with_cached_signature(
     rsa_key: rsa.RSAPrivateKey,
 ) -> None:
     verifier = SignedCookieVerifier([public_pem(rsa_key)])
-    cookies = _header(_custom(rsa_key, True, expires=NOW + 10, not_before=NOW - 10, ip="10.0.0.0/8"))
+    cookies = _header(
+        _custom(rsa_key, True, expires=NOW + 10, not_before=NOW - 10, ip="10.0.0.0/8")
+    )
     assert verifier.check(cookies, URL, NOW, "10.1.2.3") is None
     assert verifier.signature_checks == 1
     assert verifier.check(cookies, URL, NOW, "10.1.2.3") is None
@@ -128,19 +132,26 @@ def test_canned_policy_is_rebuilt_for_the_request_url(rsa_key: rsa.RSAPrivateKey
     assert verifier.check(cookies, URL, expires, None) == ACCESS_DENIED
 
 
-def test_missing_unknown_ambiguous(rsa_key: rsa.RSAPrivateKey, ec_key: ec.EllipticCurvePrivateKey) -> None:
+def test_missing_unknown_ambiguous(
+    rsa_key: rsa.RSAPrivateKey, ec_key: ec.EllipticCurvePrivateKey
+) -> None:
     verifier = SignedCookieVerifier([public_pem(rsa_key)])
     assert verifier.check([], URL, NOW, None) == MISSING_KEY
     cookies = _custom(rsa_key, True)
-    assert verifier.check(_header({**cookies, "CloudFront-Key-Pair-Id": ""}), URL, NOW, None) == MISSING_KEY
+    assert (
+        verifier.check(_header({**cookies, "CloudFront-Key-Pair-Id": ""}), URL, NOW, None)
+        == MISSING_KEY
+    )
     assert verifier.check(_header(_custom(ec_key, True)), URL, NOW, None) == UNKNOWN_KEY
-    twice = _header(cookies) + ["CloudFront-Policy=" + cookies["CloudFront-Policy"]]
+    twice = [*_header(cookies), "CloudFront-Policy=" + cookies["CloudFront-Policy"]]
     assert verifier.check(twice, URL, NOW, None) == ACCESS_DENIED
     garbage = {**cookies, "CloudFront-Policy": "%%%"}
     assert verifier.check(_header(garbage), URL, NOW, None) == ACCESS_DENIED
 
 
-def test_key_group_with_two_keys_accepts_both(rsa_key: rsa.RSAPrivateKey, ec_key: ec.EllipticCurvePrivateKey) -> None:
+def test_key_group_with_two_keys_accepts_both(
+    rsa_key: rsa.RSAPrivateKey, ec_key: ec.EllipticCurvePrivateKey
+) -> None:
     verifier = SignedCookieVerifier([public_pem(rsa_key), public_pem(ec_key)])
     now = time.time()
     url = "https://viewer.example.org/x"

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import local_stack_edge_doubles as doubles
 import pytest
 
+import local_stack_edge_doubles as doubles
 from local_stack.cloudfront import CloudFrontEmulator
 from local_stack.cloudfront_template import TemplateError, load_distribution
 from local_stack.keys import DevKeys, generate_dev_keys
@@ -80,7 +80,9 @@ def _modified(tmp_path: Path, old: str, new: str) -> Path:
 
 def test_real_template_behaviors(keys: DevKeys) -> None:
     distribution = load_distribution(TEMPLATE, _params(keys))
-    patterns = [(b.path_pattern, b.origin_id, b.requires_signed_cookies) for b in distribution.behaviors]
+    patterns = [
+        (b.path_pattern, b.origin_id, b.requires_signed_cookies) for b in distribution.behaviors
+    ]
     assert ("/zarr/*", "assets", True) in patterns and ("/blobs/*", "assets", True) in patterns
     assert ("/_auth/*", "issuer", False) in patterns
     assert distribution.default.viewer_request_handler == "edge_auth.handler.lambda_handler"
@@ -99,7 +101,9 @@ def test_data_path_follows_the_template_parameter(
     assert answer.status == 403 and b"MissingKey" in answer.body
     assert real.stats.data_edge_invocations == 0 and real.stats.edge_invocations == 0
 
-    changed = _emulator(_modified(tmp_path, "Default: /zarr/*,/blobs/*", "Default: /data/*"), keys, aws)
+    changed = _emulator(
+        _modified(tmp_path, "Default: /zarr/*,/blobs/*", "Default: /data/*"), keys, aws
+    )
     answer = _get(changed, "/data/a/0")
     assert answer.status == 403 and b"MissingKey" in answer.body
     # /zarr/* is no data path any more: the default behavior (edge, viewer bucket) answers.
@@ -127,7 +131,10 @@ def test_viewer_request_event_is_faithful(tmp_path: Path, keys: DevKeys, aws: Lo
     assert set(request) == {"clientIp", "headers", "method", "querystring", "uri"}
     assert request["clientIp"] == "127.0.0.9"
     assert request["uri"] == "/index.html" and request["querystring"] == "x=1&y=2"
-    assert request["headers"]["cookie"] == [{"key": "Cookie", "value": "a=1"}, {"key": "Cookie", "value": "b=2"}]
+    assert request["headers"]["cookie"] == [
+        {"key": "Cookie", "value": "a=1"},
+        {"key": "Cookie", "value": "b=2"},
+    ]
     assert all(name == name.lower() for name in request["headers"])
 
 
