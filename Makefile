@@ -38,8 +38,10 @@ bench: venv  ## benchmark tables
 viewer:  ## build stock Neuroglancer into viewer/dist (cached; see viewer/README.md)
 	bash viewer/build.sh
 
-run: venv  ## the local stack: viewer, S3, archive stand-in, CloudFront emulator
-	@echo "make run: the local stack is not built yet (issue 5)." >&2; exit 2
+# Ports: make run ARGS="--viewer-port 9000", or LOCAL_STACK_VIEWER_PORT=9000 make run.
+run: venv  ## the local stack: viewer, S3, archive stand-in, CloudFront emulator (Ctrl-C stops)
+	bash viewer/build.sh
+	$(PY) -m local_stack $(ARGS)
 
 # ---- SAM (issue 4). SAM CLI lives in its own venv: its pins conflict with ours.
 SAM_VENV ?= .venv-sam
