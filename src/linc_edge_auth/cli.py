@@ -14,13 +14,15 @@ from collections.abc import Sequence
 
 from linc_edge_auth.errors import UserError
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("linc_edge_auth.commands.keys",)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linc-edge-auth",
-        description="Tools for private LINC assets in Neuroglancer behind CloudFront signed cookies.",
+        description=(
+            "Tools for private LINC assets in Neuroglancer behind CloudFront signed cookies."
+        ),
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
