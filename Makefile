@@ -5,7 +5,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: help venv test lint typecheck pytest bench run viewer sam-build clean
+.PHONY: help venv test lint typecheck pytest bench run viewer sam-venv sam-build sam-validate clean \
+	build-EdgeAuthFunction build-IssuerFunction
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -19,13 +20,13 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed  ## create .venv and install the package with its dev extras
 
 lint: venv  ## ruff
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks cfnlint_rules
+	$(BIN)/ruff format --check src tests benchmarks cfnlint_rules
 
 typecheck: venv  ## mypy (strict)
 	$(BIN)/mypy
 
-pytest: venv  ## the test suite (installs Debian's Chromium for the browser tests when missing)
+pytest: venv sam-venv  ## the test suite (installs Debian's Chromium for the browser tests when missing)
 	bash scripts/ensure-chromium.sh
 	$(BIN)/pytest
 
@@ -39,6 +40,44 @@ viewer:  ## build stock Neuroglancer into viewer/dist (cached; see viewer/README
 
 run: venv  ## the local stack: viewer, S3, archive stand-in, CloudFront emulator
 	@echo "make run: the local stack is not built yet (issue 5)." >&2; exit 2
+
+# ---- SAM (issue 4). SAM CLI lives in its own venv: its pins conflict with ours.
+SAM_VENV ?= .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_ENV := AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0
+LAMBDA_PIP_FLAGS := --platform manylinux2014_x86_64 --implementation cp --python-version 3.13 \
+	--only-binary=:all: --no-deps --no-compile --quiet --disable-pip-version-check
+
+$(SAM_VENV)/.installed:
+	@test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet 'aws-sam-cli>=1.140'
+	@touch $@
+
+sam-venv: $(SAM_VENV)/.installed  ## install SAM CLI into .venv-sam (its own venv)
+
+sam-build: $(SAM_VENV)/.installed  ## sam build (makefile builder, python3.13 x86_64 wheels) into .aws-sam/
+	$(SAM_ENV) $(SAM) build --build-in-source --template-file template.yaml
+
+sam-validate: $(SAM_VENV)/.installed  ## sam validate --lint (offline)
+	$(SAM_ENV) $(SAM) validate --lint --template-file template.yaml
+
+# Called by `sam build` (BuildMethod: makefile) with ARTIFACTS_DIR set. The edge zip holds the
+# edge_auth package and nothing else (stdlib only, 1 MB Lambda@Edge limit).
+build-EdgeAuthFunction:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 2; }
+	mkdir -p "$(ARTIFACTS_DIR)"
+	rm -rf "$(ARTIFACTS_DIR)/edge_auth"
+	cp -R src/edge_auth "$(ARTIFACTS_DIR)/"
+	find "$(ARTIFACTS_DIR)" -name __pycache__ -prune -exec rm -rf {} +
+
+build-IssuerFunction:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 2; }
+	mkdir -p "$(ARTIFACTS_DIR)"
+	rm -rf "$(ARTIFACTS_DIR)/edge_auth" "$(ARTIFACTS_DIR)/cookie_issuer"
+	cp -R src/edge_auth src/cookie_issuer "$(ARTIFACTS_DIR)/"
+	$(PYTHON) -m pip install $(LAMBDA_PIP_FLAGS) --target "$(ARTIFACTS_DIR)" -r src/cookie_issuer/requirements.txt
+	find "$(ARTIFACTS_DIR)" -name __pycache__ -prune -exec rm -rf {} +
 
 clean:  ## remove build products (keeps .venv)
 	rm -rf .aws-sam build dist .pytest_cache .mypy_cache .ruff_cache

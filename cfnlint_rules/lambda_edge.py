@@ -1,0 +1,367 @@
+"""cfn-lint rules for the Lambda@Edge limits that cfn-lint itself does not know.
+
+Load with `cfn-lint --append-rules cfnlint_rules template.yaml`. Every rule looks at the
+functions a CloudFront distribution associates with a *viewer* event (viewer-request or
+viewer-response, in DefaultCacheBehavior or any CacheBehaviors item) and reports:
+
+    E9101  the function has environment variables
+    E9102  the function has layers
+    E9103  the function is not x86_64
+    E9104  memory above 128 MB
+    E9105  timeout above 5 s
+    E9106  a runtime Lambda@Edge does not support (or a container image)
+    E9107  the association is not a numbered version ($LATEST, an alias, an unqualified ARN)
+
+Both forms are understood: plain CloudFormation (AWS::Lambda::Function + AWS::Lambda::Version)
+and SAM (AWS::Serverless::Function, `!Ref Fn.Version` with AutoPublishAlias): cfn-lint 1.x
+validates SAM templates without running the SAM transform (it only merges Globals, so a
+Globals.Function.Environment is seen on each function). Values that cannot be known
+statically (a Ref to a parameter) are not reported: the rules only flag what is certain.
+Source of the limits: CloudFront Developer Guide, "Restrictions on Lambda@Edge" and
+"Quotas on Lambda@Edge".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from cfnlint.rules import CloudFormationLintRule, RuleMatch
+
+VIEWER_EVENTS = frozenset({"viewer-request", "viewer-response"})
+MAX_MEMORY_MB = 128
+MAX_TIMEOUT_S = 5
+SUPPORTED_RUNTIMES = frozenset(
+    {
+        "nodejs18.x",
+        "nodejs20.x",
+        "nodejs22.x",
+        "python3.9",
+        "python3.10",
+        "python3.11",
+        "python3.12",
+        "python3.13",
+    }
+)
+FUNCTION_TYPES = frozenset({"AWS::Lambda::Function", "AWS::Serverless::Function"})
+SOURCE = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-at-edge-function-restrictions.html"
+_NUMBERED_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[^:]+:\d+$")
+_VERSION_SUFFIX = re.compile(r":\d+$")
+
+Path = list[str | int]
+
+
+class _Association:
+    """One viewer-event association: where it is, and the function behind it (if in-template)."""
+
+    def __init__(self, path: Path, arn: Any, event: str) -> None:
+        self.path = path
+        self.arn = arn
+        self.event = event
+
+
+def _associations(template: dict[str, Any]) -> Iterator[_Association]:
+    for name, res in (template.get("Resources") or {}).items():
+        if not isinstance(res, dict) or res.get("Type") != "AWS::CloudFront::Distribution":
+            continue
+        config = (res.get("Properties") or {}).get("DistributionConfig") or {}
+        base: Path = ["Resources", name, "Properties", "DistributionConfig"]
+        behaviors: list[tuple[Path, Any]] = [
+            ([*base, "DefaultCacheBehavior"], config.get("DefaultCacheBehavior"))
+        ]
+        for i, item in enumerate(config.get("CacheBehaviors") or []):
+            behaviors.append(([*base, "CacheBehaviors", i], item))
+        for bpath, behavior in behaviors:
+            for branch_path, b in _branches(bpath, behavior):
+                if not isinstance(b, dict):
+                    continue
+                for j, assoc in enumerate(b.get("LambdaFunctionAssociations") or []):
+                    if isinstance(assoc, dict) and assoc.get("EventType") in VIEWER_EVENTS:
+                        yield _Association(
+                            [*branch_path, "LambdaFunctionAssociations", j],
+                            assoc.get("LambdaFunctionARN"),
+                            str(assoc["EventType"]),
+                        )
+
+
+def _branches(path: Path, value: Any) -> Iterator[tuple[Path, Any]]:
+    """Both branches of an Fn::If (recursively), or the value itself."""
+    if isinstance(value, dict) and list(value) == ["Fn::If"]:
+        args = value["Fn::If"]
+        if isinstance(args, list) and len(args) == 3:
+            for k in (1, 2):
+                yield from _branches([*path, "Fn::If", k], args[k])
+            return
+    yield path, value
+
+
+def _resource(template: dict[str, Any], logical_id: Any) -> dict[str, Any] | None:
+    if not isinstance(logical_id, str):
+        return None
+    res = (template.get("Resources") or {}).get(logical_id)
+    return res if isinstance(res, dict) else None
+
+
+def _function_id_of(value: Any) -> str | None:
+    """The logical id behind `Ref F` / `GetAtt F.Arn` / `Sub ${F.Arn}`, else None."""
+    if isinstance(value, dict):
+        if "Ref" in value and isinstance(value["Ref"], str):
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            target = value["Fn::GetAtt"]
+            if isinstance(target, str):
+                target = target.split(".", 1)
+            if isinstance(target, list) and target:
+                return str(target[0])
+    return None
+
+
+def resolve(template: dict[str, Any], arn: Any) -> list[tuple[str | None, str | None]]:
+    """(function logical id or None, problem or None) for each possible value of `arn`."""
+    if isinstance(arn, dict) and list(arn) == ["Fn::If"]:
+        args = arn["Fn::If"]
+        if isinstance(args, list) and len(args) == 3:
+            return resolve(template, args[1]) + resolve(template, args[2])
+    if isinstance(arn, str):
+        if _NUMBERED_ARN.match(arn):
+            return [(None, None)]
+        return [(None, f"'{arn}' is not the ARN of a numbered function version")]
+    if not isinstance(arn, dict):
+        return [(None, None)]
+    if "Ref" in arn and isinstance(arn["Ref"], str) and "." in arn["Ref"]:
+        # SAM: `!Ref Fn.Version` (numbered, with AutoPublishAlias) or `!Ref Fn.Alias`.
+        base, suffix = arn["Ref"].split(".", 1)
+        target = _resource(template, base)
+        if target is None or target.get("Type") != "AWS::Serverless::Function":
+            return [(None, None)]
+        if suffix == "Version":
+            return [(base, None)]
+        return [(base, f"Ref {arn['Ref']} is an alias; Lambda@Edge needs a numbered version")]
+    if "Ref" in arn:
+        target = _resource(template, arn["Ref"])
+        if target is None:
+            return [(None, None)]  # a parameter: unknowable here
+        kind = target.get("Type")
+        if kind == "AWS::Lambda::Version":
+            fn = _function_id_of((target.get("Properties") or {}).get("FunctionName"))
+            return [(fn, None)]
+        if kind == "AWS::Lambda::Alias":
+            fn = _function_id_of((target.get("Properties") or {}).get("FunctionName"))
+            return [(fn, f"Ref {arn['Ref']} is an alias; Lambda@Edge needs a numbered version")]
+        if kind in FUNCTION_TYPES:
+            return [(arn["Ref"], f"Ref {arn['Ref']} is the function name, not a numbered version")]
+        return [(None, None)]
+    if "Fn::GetAtt" in arn:
+        fn = _function_id_of(arn)
+        target = _resource(template, fn)
+        if target is not None and target.get("Type") in FUNCTION_TYPES:
+            return [(fn, f"GetAtt {fn}.Arn is unqualified ($LATEST); use a numbered version")]
+        if target is not None and target.get("Type") == "AWS::Lambda::Version":
+            return [(None, f"GetAtt on {fn} gives a version number, not an ARN")]
+        return [(None, None)]
+    if "Fn::Sub" in arn:
+        text = arn["Fn::Sub"]
+        text = text[0] if isinstance(text, list) and text else text
+        if isinstance(text, str):
+            m = re.match(r"^\$\{([A-Za-z0-9]+)\.Arn\}(.*)$", text)
+            fn = m.group(1) if m else None
+            suffix = m.group(2) if m else text
+            if _VERSION_SUFFIX.search(suffix):
+                return [(fn, None)]
+            return [(fn, f"'{text}' is not qualified with a version number")]
+    if "Fn::Join" in arn:
+        args = arn["Fn::Join"]
+        if isinstance(args, list) and len(args) == 2 and isinstance(args[1], list) and args[1]:
+            parts = args[1]
+            fn = next((_function_id_of(p) for p in parts if _function_id_of(p)), None)
+            last = parts[-1]
+            if isinstance(last, str) and re.fullmatch(r":?\d+", last):
+                return [(fn, None)]
+            return [(fn, "Fn::Join does not end in a version number")]
+    return [(None, None)]
+
+
+def _edge_functions(cfn: Any) -> Iterator[tuple[_Association, str, dict[str, Any]]]:
+    """Each (association, function logical id, function properties) in the template."""
+    template = cfn.template
+    for assoc in _associations(template):
+        for fn, _ in resolve(template, assoc.arn):
+            res = _resource(template, fn)
+            if res is not None and res.get("Type") in FUNCTION_TYPES and fn:
+                yield assoc, fn, res.get("Properties") or {}
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+class _Matches:
+    """Collects matches once per (function, rule): the same function may back many behaviors."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str]] = set()
+        self.items: list[RuleMatch] = []
+
+    def add(self, key: tuple[str, str], path: Path, message: str) -> None:
+        if key not in self.seen:
+            self.seen.add(key)
+            self.items.append(RuleMatch(path, message))
+
+
+class EdgeFunctionNoEnvironment(CloudFormationLintRule):  # type: ignore[misc]
+    id = "E9101"
+    shortdesc = "Lambda@Edge viewer function has environment variables"
+    description = "Lambda@Edge does not support environment variables."
+    source_url = SOURCE
+    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        out = _Matches()
+        for assoc, fn, props in _edge_functions(cfn):
+            env = props.get("Environment")
+            variables = env.get("Variables") if isinstance(env, dict) else None
+            if variables:
+                out.add(
+                    (fn, self.id),
+                    ["Resources", fn, "Properties", "Environment"],
+                    f"{fn} is associated with {assoc.event} and has environment variables; "
+                    "Lambda@Edge allows none",
+                )
+        return out.items
+
+
+class EdgeFunctionNoLayers(CloudFormationLintRule):  # type: ignore[misc]
+    id = "E9102"
+    shortdesc = "Lambda@Edge viewer function has layers"
+    description = "Lambda@Edge does not support Lambda layers."
+    source_url = SOURCE
+    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        out = _Matches()
+        for assoc, fn, props in _edge_functions(cfn):
+            if props.get("Layers"):
+                out.add(
+                    (fn, self.id),
+                    ["Resources", fn, "Properties", "Layers"],
+                    f"{fn} is associated with {assoc.event} and has layers; "
+                    "Lambda@Edge allows none",
+                )
+        return out.items
+
+
+class EdgeFunctionX86(CloudFormationLintRule):  # type: ignore[misc]
+    id = "E9103"
+    shortdesc = "Lambda@Edge viewer function is not x86_64"
+    description = "Lambda@Edge runs x86_64 functions only."
+    source_url = SOURCE
+    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        out = _Matches()
+        for assoc, fn, props in _edge_functions(cfn):
+            arch = props.get("Architectures")
+            if isinstance(arch, list) and arch != ["x86_64"]:
+                out.add(
+                    (fn, self.id),
+                    ["Resources", fn, "Properties", "Architectures"],
+                    f"{fn} is associated with {assoc.event} with Architectures {arch}; "
+                    "Lambda@Edge needs x86_64",
+                )
+        return out.items
+
+
+class EdgeFunctionMemory(CloudFormationLintRule):  # type: ignore[misc]
+    id = "E9104"
+    shortdesc = "Lambda@Edge viewer function memory above 128 MB"
+    description = "Viewer-event Lambda@Edge functions have at most 128 MB."
+    source_url = SOURCE
+    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        out = _Matches()
+        for assoc, fn, props in _edge_functions(cfn):
+            memory = _as_int(props.get("MemorySize"))
+            if memory is not None and memory > MAX_MEMORY_MB:
+                out.add(
+                    (fn, self.id),
+                    ["Resources", fn, "Properties", "MemorySize"],
+                    f"{fn} is associated with {assoc.event} with MemorySize {memory}; "
+                    f"the limit is {MAX_MEMORY_MB}",
+                )
+        return out.items
+
+
+class EdgeFunctionTimeout(CloudFormationLintRule):  # type: ignore[misc]
+    id = "E9105"
+    shortdesc = "Lambda@Edge viewer function timeout above 5 s"
+    description = "Viewer-event Lambda@Edge functions time out after at most 5 seconds."
+    source_url = SOURCE
+    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        out = _Matches()
+        for assoc, fn, props in _edge_functions(cfn):
+            timeout = _as_int(props.get("Timeout"))
+            if timeout is not None and timeout > MAX_TIMEOUT_S:
+                out.add(
+                    (fn, self.id),
+                    ["Resources", fn, "Properties", "Timeout"],
+                    f"{fn} is associated with {assoc.event} with Timeout {timeout}; "
+                    f"the limit is {MAX_TIMEOUT_S}",
+                )
+        return out.items
+
+
+class EdgeFunctionRuntime(CloudFormationLintRule):  # type: ignore[misc]
+    id = "E9106"
+    shortdesc = "Lambda@Edge viewer function runtime unsupported"
+    description = "Lambda@Edge supports some Node.js and Python runtimes, and no container images."
+    source_url = SOURCE
+    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        out = _Matches()
+        for assoc, fn, props in _edge_functions(cfn):
+            if props.get("PackageType") == "Image":
+                out.add(
+                    (fn, self.id),
+                    ["Resources", fn, "Properties", "PackageType"],
+                    f"{fn} is associated with {assoc.event} and is a container image; "
+                    "Lambda@Edge needs a zip package",
+                )
+                continue
+            runtime = props.get("Runtime")
+            if isinstance(runtime, str) and runtime not in SUPPORTED_RUNTIMES:
+                out.add(
+                    (fn, self.id),
+                    ["Resources", fn, "Properties", "Runtime"],
+                    f"{fn} is associated with {assoc.event} with runtime {runtime}; "
+                    f"Lambda@Edge supports {', '.join(sorted(SUPPORTED_RUNTIMES))}",
+                )
+        return out.items
+
+
+class EdgeFunctionNumberedVersion(CloudFormationLintRule):  # type: ignore[misc]
+    id = "E9107"
+    shortdesc = "Lambda@Edge association is not a numbered version"
+    description = "CloudFront associates numbered function versions only: not $LATEST, not aliases."
+    source_url = SOURCE
+    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        matches: list[RuleMatch] = []
+        for assoc in _associations(cfn.template):
+            for _, problem in resolve(cfn.template, assoc.arn):
+                if problem:
+                    matches.append(
+                        RuleMatch([*assoc.path, "LambdaFunctionARN"], f"{assoc.event}: {problem}")
+                    )
+        return matches
