@@ -1,0 +1,275 @@
+"""Issuer configuration: environment variables read once into one frozen, validated object.
+
+Contract: `load_settings(environ)` returns a `Settings` or raises `SettingsError` naming the
+variable and what it expects (e.g. "HASH_ALGORITHM must be SHA1 or SHA256, got 'MD5'"). Every
+variable is documented in the README section "Cookie issuer". Validation is strict and fails
+closed: mixing HMAC and asymmetric JWT algorithms, an `AUTH_RULE` that is not explicit, a CORS
+wildcard or a plain-http URL to anything but a loopback host are all refused.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+from urllib.parse import urlsplit
+
+from cookie_issuer.auth_rule import AuthRule, RuleSyntaxError, parse_rule
+from cookie_issuer.errors import MisconfiguredError
+from edge_auth.cookie_policy import HASH_ALGORITHMS, HASH_SHA1
+
+ASYMMETRIC_JWT_ALGORITHMS: Final = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+HMAC_JWT_ALGORITHMS: Final = frozenset({"HS256", "HS384", "HS512"})
+DEFAULT_JWT_ALGORITHMS: Final = ("RS256", "ES256")
+DEFAULT_COOKIE_TTL_SECONDS: Final = 43_200
+#: CloudFront cookies longer than a week would outlive any sensible archive session.
+MAX_COOKIE_TTL_SECONDS: Final = 7 * 24 * 3600
+MIN_COOKIE_TTL_SECONDS: Final = 900
+DEFAULT_SECRETS_CACHE_SECONDS: Final = 300
+MAX_JWT_LEEWAY_SECONDS: Final = 60
+
+_KEY_PAIR_ID: Final = re.compile(r"[A-Za-z0-9]{1,64}")
+_HOST: Final = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+_COOKIE_NAME: Final = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}")
+_PARAM_NAME: Final = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_TRUE: Final = frozenset({"true", "1", "yes"})
+_FALSE: Final = frozenset({"false", "0", "no"})
+
+
+class SettingsError(MisconfiguredError):
+    """One variable is missing or invalid; `variable` names it."""
+
+    def __init__(self, variable: str, expectation: str):
+        super().__init__(f"issuer misconfigured: {variable} {expectation}")
+        self.variable = variable
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    viewer_origin: str | None
+    key_pair_id: str
+    signing_key_secret_id: str
+    hash_algorithm: str
+    cookie_ttl_seconds: int
+    cookie_domain: str | None
+    cookie_persistent: bool
+    cookie_secure: bool
+    archive_login_url: str
+    archive_login_next_param: str
+    archive_logout_url: str | None
+    archive_api_url: str | None
+    jwks_url: str | None
+    jwt_key_secret_id: str | None
+    jwt_issuer: str | None
+    jwt_audience: str | None
+    jwt_algorithms: tuple[str, ...]
+    jwt_leeway_seconds: int
+    session_cookie_name: str | None
+    auth_rule: AuthRule
+    cors_allowed_origins: frozenset[str]
+    secrets_cache_seconds: int
+
+    @property
+    def jwt_enabled(self) -> bool:
+        return bool(self.jwks_url or self.jwt_key_secret_id)
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return bool(self.archive_api_url)
+
+    @property
+    def jwt_uses_hmac(self) -> bool:
+        return any(alg in HMAC_JWT_ALGORITHMS for alg in self.jwt_algorithms)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _url(env: Mapping[str, str], name: str, *, required: bool, origin_only: bool = False) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        if required:
+            raise SettingsError(name, "is required (an https:// URL)")
+        return ""
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        raise SettingsError(name, f"is not a valid URL: {exc}") from None
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host or parts.username or parts.password:
+        raise SettingsError(name, "must be an https:// URL with a host and no credentials")
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise SettingsError(name, "must use https:// (plain http only for localhost/127.0.0.1)")
+    if parts.fragment:
+        raise SettingsError(name, "must not contain a #fragment")
+    if origin_only:
+        if parts.path not in ("", "/") or parts.query:
+            raise SettingsError(name, "must be an origin like https://viewer.example.org (no path)")
+        return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(name, f"must be true or false, got {value!r}")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
+        raise SettingsError(name, f"must be a whole number of seconds from {low} to {high}")
+    return int(value)
+
+
+def _algorithms(env: Mapping[str, str]) -> tuple[str, ...]:
+    value = env.get("JWT_ALGORITHMS", "").strip()
+    if not value:
+        return DEFAULT_JWT_ALGORITHMS
+    algorithms = tuple(part.strip() for part in value.split(","))
+    known = ASYMMETRIC_JWT_ALGORITHMS | HMAC_JWT_ALGORITHMS
+    for alg in algorithms:
+        if alg not in known:
+            raise SettingsError(
+                "JWT_ALGORITHMS", f"lists {alg!r}; allowed: {', '.join(sorted(known))}"
+            )
+    hmac = [alg for alg in algorithms if alg in HMAC_JWT_ALGORITHMS]
+    if hmac and len(hmac) != len(algorithms):
+        raise SettingsError(
+            "JWT_ALGORITHMS",
+            "mixes HMAC (HS*) with asymmetric algorithms; a token signed with HS256 using the "
+            "public key would then verify. Use one family.",
+        )
+    return algorithms
+
+
+def _origins(env: Mapping[str, str]) -> frozenset[str]:
+    value = env.get("CORS_ALLOWED_ORIGINS", "").strip()
+    if not value:
+        return frozenset()
+    origins = set()
+    for item in value.split(","):
+        item = item.strip()
+        if item == "*" or "*" in item:
+            raise SettingsError(
+                "CORS_ALLOWED_ORIGINS", "must list exact origins; '*' cannot carry credentials"
+            )
+        origins.add(
+            _url(
+                {"CORS_ALLOWED_ORIGINS": item},
+                "CORS_ALLOWED_ORIGINS",
+                required=True,
+                origin_only=True,
+            )
+        )
+    return frozenset(origins)
+
+
+def _jwt_mode(env: Mapping[str, str], algorithms: tuple[str, ...]) -> tuple[str, str]:
+    jwks_url = _url(env, "JWKS_URL", required=False)
+    secret_id = env.get("JWT_KEY_SECRET_ID", "").strip()
+    if jwks_url and secret_id:
+        raise SettingsError("JWKS_URL", "and JWT_KEY_SECRET_ID are both set; choose one key source")
+    hmac = any(alg in HMAC_JWT_ALGORITHMS for alg in algorithms)
+    if hmac and jwks_url:
+        raise SettingsError("JWT_ALGORITHMS", "HS* needs JWT_KEY_SECRET_ID, not a public JWKS_URL")
+    if jwks_url or secret_id:
+        for name in ("JWT_ISSUER", "JWT_AUDIENCE"):
+            if not env.get(name, "").strip():
+                raise SettingsError(name, "is required when JWT verification is on")
+    return jwks_url, secret_id
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Read and validate every variable; raises SettingsError for the first bad one."""
+    key_pair_id = env.get("KEY_PAIR_ID", "").strip()
+    if not _KEY_PAIR_ID.fullmatch(key_pair_id):
+        raise SettingsError("KEY_PAIR_ID", "is required: the CloudFront public key id (A-Z, 0-9)")
+    signing_secret = env.get("SIGNING_KEY_SECRET_ID", "").strip()
+    if not signing_secret:
+        raise SettingsError(
+            "SIGNING_KEY_SECRET_ID", "is required: the Secrets Manager id of the PEM"
+        )
+    hash_algorithm = env.get("HASH_ALGORITHM", "").strip().upper() or HASH_SHA1
+    if hash_algorithm not in HASH_ALGORITHMS:
+        raise SettingsError("HASH_ALGORITHM", f"must be SHA1 or SHA256, got {hash_algorithm!r}")
+    cookie_domain = env.get("COOKIE_DOMAIN", "").strip().lstrip(".").lower() or None
+    if cookie_domain is not None and (
+        not _HOST.fullmatch(cookie_domain) or "." not in cookie_domain
+    ):
+        raise SettingsError("COOKIE_DOMAIN", "must be a domain like lincbrain.org (or empty)")
+    next_param = env.get("ARCHIVE_LOGIN_NEXT_PARAM", "").strip() or "next"
+    if not _PARAM_NAME.fullmatch(next_param):
+        raise SettingsError("ARCHIVE_LOGIN_NEXT_PARAM", "must be a query parameter name")
+    session_cookie = env.get("SESSION_COOKIE_NAME", "").strip() or None
+    if session_cookie is not None and not _COOKIE_NAME.fullmatch(session_cookie):
+        raise SettingsError("SESSION_COOKIE_NAME", "must be a cookie name (token characters)")
+    algorithms = _algorithms(env)
+    jwks_url, jwt_secret = _jwt_mode(env, algorithms)
+    api_url = _url(env, "ARCHIVE_API_URL", required=False).rstrip("/")
+    if not (jwks_url or jwt_secret or api_url):
+        raise SettingsError(
+            "ARCHIVE_API_URL",
+            "or JWKS_URL or JWT_KEY_SECRET_ID must be set: no way to verify users",
+        )
+    if session_cookie and not (jwks_url or jwt_secret):
+        raise SettingsError(
+            "SESSION_COOKIE_NAME", "needs JWT verification (JWKS_URL or JWT_KEY_SECRET_ID)"
+        )
+    try:
+        rule = parse_rule(env.get("AUTH_RULE", "").strip())
+    except RuleSyntaxError as exc:
+        raise SettingsError("AUTH_RULE", str(exc)) from None
+    return Settings(
+        viewer_origin=_url(env, "VIEWER_ORIGIN", required=False, origin_only=True) or None,
+        key_pair_id=key_pair_id,
+        signing_key_secret_id=signing_secret,
+        hash_algorithm=hash_algorithm,
+        cookie_ttl_seconds=_int(
+            env,
+            "COOKIE_TTL_SECONDS",
+            DEFAULT_COOKIE_TTL_SECONDS,
+            MIN_COOKIE_TTL_SECONDS,
+            MAX_COOKIE_TTL_SECONDS,
+        ),
+        cookie_domain=cookie_domain,
+        cookie_persistent=_bool(env, "COOKIE_PERSISTENT", False),
+        cookie_secure=_bool(env, "COOKIE_SECURE", True),
+        archive_login_url=_url(env, "ARCHIVE_LOGIN_URL", required=True),
+        archive_login_next_param=next_param,
+        archive_logout_url=_url(env, "ARCHIVE_LOGOUT_URL", required=False) or None,
+        archive_api_url=api_url or None,
+        jwks_url=jwks_url or None,
+        jwt_key_secret_id=jwt_secret or None,
+        jwt_issuer=env.get("JWT_ISSUER", "").strip() or None,
+        jwt_audience=env.get("JWT_AUDIENCE", "").strip() or None,
+        jwt_algorithms=algorithms,
+        jwt_leeway_seconds=_int(env, "JWT_LEEWAY_SECONDS", 30, 0, MAX_JWT_LEEWAY_SECONDS),
+        session_cookie_name=session_cookie,
+        auth_rule=rule,
+        cors_allowed_origins=_origins(env),
+        secrets_cache_seconds=_int(
+            env, "SECRETS_CACHE_SECONDS", DEFAULT_SECRETS_CACHE_SECONDS, 1, 86_400
+        ),
+    )
