@@ -55,3 +55,13 @@ def streamline_lengths(points: F32, offsets: I64) -> npt.NDArray[np.float64]:
     # Streamline k spans vertices offsets[k]..offsets[k+1]-1, so segments offsets[k]..[k+1]-2.
     hi = np.maximum(offsets[1:] - 1, offsets[:-1])
     return np.asarray(cumulative[hi] - cumulative[offsets[:-1]], dtype=np.float64)
+
+
+def ranges(lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Concatenation of arange(lo[i], hi[i]) for all i, without a Python loop."""
+    sizes = hi - lo
+    total = int(sizes.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    shift = np.repeat(lo - (np.cumsum(sizes) - sizes), sizes)
+    return np.arange(total, dtype=np.int64) + shift
