@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from linc_edge_auth.errors import UserError
 
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("linc_edge_auth.commands.streamlines",)
 
 
 def build_parser() -> argparse.ArgumentParser:

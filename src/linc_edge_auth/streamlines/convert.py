@@ -80,7 +80,9 @@ def _scan(tract: Tractogram, batch_size: int) -> tuple[int, npt.NDArray[np.float
     return count, lo, hi
 
 
-def _check_inside(opts: Options, start: int, points: npt.NDArray[np.float32], lengths: npt.NDArray[np.int64]) -> None:
+def _check_inside(
+    opts: Options, start: int, points: npt.NDArray[np.float32], lengths: npt.NDArray[np.int64]
+) -> None:
     assert opts.volume is not None
     outside = opts.volume.outside(points, opts.tolerance_mm)
     if outside.any():
@@ -109,7 +111,9 @@ def convert(opts: Options, store: Store) -> Result:
             total = tract.declared_count
             if "skeletons" in opts.outputs:
                 labels = tract.label_names if opts.bundle_key else None
-                writers.append(SkeletonWriter(store, spool, group_size=opts.group_size, label_names=labels))
+                writers.append(
+                    SkeletonWriter(store, spool, group_size=opts.group_size, label_names=labels)
+                )
             if "annotations" in opts.outputs:
                 if opts.volume is not None and total is not None:
                     lower, upper = opts.volume.world_bounds()

@@ -79,7 +79,9 @@ def streamlines_state(
     name: str = "streamlines",
 ) -> neuroglancer.ViewerState:
     state = neuroglancer.ViewerState()
-    state.dimensions = neuroglancer.CoordinateSpace(names=["x", "y", "z"], units="m", scales=[1e-3] * 3)
+    state.dimensions = neuroglancer.CoordinateSpace(
+        names=["x", "y", "z"], units="m", scales=[1e-3] * 3
+    )
     if volume_url:
         state.layers["volume"] = neuroglancer.ImageLayer(source=f"{volume_url}|nifti:")
     base = base_url.rstrip("/")

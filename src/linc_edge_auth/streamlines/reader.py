@@ -116,27 +116,24 @@ def _open_nibabel(path: Path, bundle_key: str | None) -> Tractogram:
         pts: list[npt.NDArray[np.float32]] = []
         labels: list[int] = []
         start = index = 0
-        items = iter(tfile.tractogram) if bundle_key else iter(tfile.streamlines)
+        # Iterating the LazyTractogram itself yields points *without* affine_to_rasmm (voxmm
+        # for .trk; checked in tests), so zip the RAS+ mm streamlines with the label generator.
+        streams = iter(tfile.streamlines)
+        values = iter(_per_streamline(path, tfile, bundle_key)) if bundle_key else None
         while True:
             try:
-                item = next(items)
+                streamline = next(streams)
+                value = next(values) if values is not None else None
             except StopIteration:
                 break
             except Exception as exc:
                 raise _damaged(path, index, exc) from exc
-            if bundle_key:
-                values = item.data_for_streamline
-                if bundle_key not in values:
-                    known = ", ".join(sorted(values)) or "none"
-                    raise UserError(f"{path}: no per-streamline {bundle_key!r} (has: {known})")
-                value = float(np.asarray(values[bundle_key]).ravel()[0])
-                if value not in label_of:
-                    label_of[value] = len(label_of)
-                    names[label_of[value]] = f"{bundle_key} {value:g}"
-                labels.append(label_of[value])
-                streamline = item.streamline
-            else:
-                streamline = item
+            if value is not None:
+                key = float(np.asarray(value).ravel()[0])
+                if key not in label_of:
+                    label_of[key] = len(label_of)
+                    names[label_of[key]] = f"{bundle_key} {key:g}"
+                labels.append(label_of[key])
             pts.append(np.asarray(streamline, dtype=np.float32).reshape(-1, 3))
             index += 1
             if len(pts) == size:
@@ -146,6 +143,14 @@ def _open_nibabel(path: Path, bundle_key: str | None) -> Tractogram:
             yield _batch(path, start, pts, labels if bundle_key else None)
 
     return Tractogram(path, declared_count, iterate, names)
+
+
+def _per_streamline(path: Path, tfile: Any, key: str) -> Any:
+    data = tfile.tractogram.data_per_streamline
+    if key not in data:
+        known = ", ".join(sorted(data)) or "none"
+        raise UserError(f"{path}: no per-streamline {key!r} (has: {known})")
+    return data[key]
 
 
 def _batch(

@@ -172,4 +172,3 @@ class SkeletonWriter:
             (f"{KEY}/segment_properties/info", json.dumps(props).encode()),
             (f"{KEY}/info", json.dumps(skeleton_info()).encode()),
         ]
-

@@ -51,7 +51,9 @@ class LocalStore(Store):
         if self.dest.exists() and any(self.dest.iterdir()) and not overwrite:
             raise UserError(f"{dest}: exists and is not empty (use --overwrite to replace it)")
         self.dest.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.dest.name}.partial-", dir=self.dest.parent))
+        self.tmp = Path(
+            tempfile.mkdtemp(prefix=f".{self.dest.name}.partial-", dir=self.dest.parent)
+        )
         self.location = str(self.dest)
         self._writes = 0
 
@@ -120,7 +122,9 @@ class S3Store(Store):
         try:
             future.result()
         except Exception as exc:
-            raise UserError(f"upload to {self.location} failed ({exc}); no info was written") from exc
+            raise UserError(
+                f"upload to {self.location} failed ({exc}); no info was written"
+            ) from exc
         self._writes += 1
 
     def put(self, key: str, data: bytes) -> None:
