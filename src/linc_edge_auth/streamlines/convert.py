@@ -70,7 +70,9 @@ class Progress:
         self.stream.flush()
 
 
-def _scan(tract: Tractogram, batch_size: int) -> tuple[int, npt.NDArray[np.float64], ...]:
+def _scan(
+    tract: Tractogram, batch_size: int
+) -> tuple[int, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     count, lo, hi = 0, np.full(3, np.inf), np.full(3, -np.inf)
     for batch in tract.batches(batch_size):
         count += batch.count

@@ -31,7 +31,7 @@ def _segments(points: F32, offsets: I64) -> F32:
 def _unit_abs(v: npt.NDArray[np.floating]) -> F32:
     norm = np.linalg.norm(v, axis=1, keepdims=True)
     out = np.abs(v) / np.where(norm > 0, norm, 1.0)
-    return out.astype(np.float32)
+    return np.asarray(out, dtype=np.float32)
 
 
 def vertex_orientation(points: F32, offsets: I64) -> F32:
@@ -46,7 +46,7 @@ def streamline_rgb(points: F32, offsets: I64) -> npt.NDArray[np.uint8]:
     first = points[offsets[:-1]]
     last = points[offsets[1:] - 1]
     rgb = np.rint(_unit_abs((last - first).astype(np.float64)) * 255.0)
-    return rgb.astype(np.uint8)
+    return np.asarray(rgb, dtype=np.uint8)
 
 
 def streamline_lengths(points: F32, offsets: I64) -> npt.NDArray[np.float64]:
@@ -64,4 +64,4 @@ def ranges(lo: npt.NDArray[np.int64], hi: npt.NDArray[np.int64]) -> npt.NDArray[
     if total == 0:
         return np.zeros(0, np.int64)
     shift = np.repeat(lo - (np.cumsum(sizes) - sizes), sizes)
-    return np.arange(total, dtype=np.int64) + shift
+    return np.asarray(np.arange(total, dtype=np.int64) + shift, dtype=np.int64)

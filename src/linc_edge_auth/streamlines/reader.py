@@ -94,7 +94,7 @@ def _damaged(path: Path, index: int, exc: BaseException) -> UserError:
 
 
 def _open_nibabel(path: Path, bundle_key: str | None) -> Tractogram:
-    import nibabel.streamlines as nibs
+    nibs: Any = importlib.import_module("nibabel.streamlines")
 
     try:
         tfile = nibs.load(str(path), lazy_load=True)

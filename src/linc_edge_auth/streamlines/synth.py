@@ -13,8 +13,10 @@ Contract:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -62,8 +64,9 @@ def synthesize_tractogram(
     bundles: int = 4,
     seed: int = 0,
 ) -> Path:
-    import nibabel as nib
-    from nibabel.streamlines import LazyTractogram, TckFile, TrkFile
+    nib: Any = importlib.import_module("nibabel")
+    nibs: Any = importlib.import_module("nibabel.streamlines")
+    LazyTractogram, TckFile, TrkFile = nibs.LazyTractogram, nibs.TckFile, nibs.TrkFile
 
     out = Path(output)
     if out.suffix not in (".trk", ".tck"):

@@ -14,6 +14,7 @@ Contract:
 from __future__ import annotations
 
 import gzip
+import importlib
 import io
 import zlib
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ class VolumeBox:
 
     def to_voxel(self, points: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
         inv = np.linalg.inv(self.affine)
-        return np.asarray(points, np.float64) @ inv[:3, :3].T + inv[:3, 3]
+        return np.asarray(np.asarray(points, np.float64) @ inv[:3, :3].T + inv[:3, 3], np.float64)
 
     def outside(
         self, points: npt.NDArray[np.floating], tolerance_mm: float = 1.0
@@ -67,7 +68,7 @@ class VolumeBox:
         slack = 0.5 + tolerance_mm / voxel_size
         ijk = self.to_voxel(points)
         hi = np.asarray(self.shape, np.float64) - 1 + slack
-        return np.asarray(((ijk < -slack) | (ijk > hi)).any(axis=1))
+        return np.asarray(((ijk < -slack) | (ijk > hi)).any(axis=1), dtype=np.bool_)
 
     def world_bounds(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         corners = np.array(
@@ -79,7 +80,7 @@ class VolumeBox:
 
 
 def _parse_header(raw: bytes, name: str) -> Any:
-    import nibabel as nib
+    nib: Any = importlib.import_module("nibabel")
 
     if name.endswith(".gz"):
         try:
