@@ -31,8 +31,13 @@ def to_world(ijk: np.ndarray, affine: np.ndarray = AFFINE) -> np.ndarray:
     return (np.asarray(ijk, np.float64) @ affine[:3, :3].T + affine[:3, 3]).astype(np.float32)
 
 
-def write_trk(path: Path, streamlines: list[np.ndarray], affine: np.ndarray = AFFINE,
-              labels: list[int] | None = None, shape: tuple[int, ...] = SHAPE) -> Path:
+def write_trk(
+    path: Path,
+    streamlines: list[np.ndarray],
+    affine: np.ndarray = AFFINE,
+    labels: list[int] | None = None,
+    shape: tuple[int, ...] = SHAPE,
+) -> Path:
     dps = {"bundle": np.array(labels, np.float32)[:, None]} if labels is not None else {}
     t = Tractogram(streamlines, data_per_streamline=dps, affine_to_rasmm=np.eye(4))
     header = {
@@ -50,7 +55,9 @@ def write_tck(path: Path, streamlines: list[np.ndarray]) -> Path:
     return path
 
 
-def decode_skeleton(blob: bytes, attributes: int = 1) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+def decode_skeleton(
+    blob: bytes, attributes: int = 1
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Neuroglancer precomputed skeleton encoding, read from the spec (skeletons.md)."""
     nv, ne = struct.unpack_from("<II", blob, 0)
     off = 8

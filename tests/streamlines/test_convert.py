@@ -149,7 +149,10 @@ def test_spatial_index_holds_every_streamline_once(tmp_path: Path, vol: volume.V
         for cell in (out / "annotations" / level["key"]).iterdir():
             entries = decode_polyline_cell(cell.read_bytes())
             most = max(most, len(entries))
-            lo = np.add(info["lower_bound"], [int(c) for c in cell.name.split("_")] * np.array(level["chunk_size"]))
+            lo = np.add(
+                info["lower_bound"],
+                [int(c) for c in cell.name.split("_")] * np.array(level["chunk_size"]),
+            )
             for aid, pts, length, rgb in entries:
                 assert level_of.setdefault(aid, n) == n  # one level per streamline
                 np.testing.assert_allclose(pts, world[aid], atol=1e-4)

@@ -32,7 +32,7 @@ import neuroglancer
 import numpy as np
 import numpy.typing as npt
 
-from linc_edge_auth.streamlines.geometry import ranges, streamline_lengths, streamline_rgb
+from linc_edge_auth.streamlines.geometry import streamline_lengths, streamline_rgb
 from linc_edge_auth.streamlines.reader import Batch
 from linc_edge_auth.streamlines.store import Store
 
@@ -150,8 +150,12 @@ class AnnotationWriter:
             k = int(group[0, 0])
             members = group[:, 1]
             base = self.spool / str(k)
+            view = memoryview(records)  # slices are views: no per-byte index, no copy
             with open(f"{base}.rec", "ab") as fh:
-                fh.write(records[ranges(rec[members], rec[members + 1])].tobytes())
+                fh.writelines(
+                    view[a:z]
+                    for a, z in zip(rec[members].tolist(), rec[members + 1].tolist(), strict=True)
+                )
             with open(f"{base}.ids", "ab") as fh:
                 fh.write(ids[members].astype("<u8").tobytes())
             with open(f"{base}.size", "ab") as fh:
@@ -170,9 +174,12 @@ class AnnotationWriter:
         fd, name = tempfile.mkstemp(prefix="cell-", dir=self.spool)
         with open(fd, "wb") as out:
             out.write(np.uint64(len(sizes)).astype("<u8").tobytes())
+            view = memoryview(records)
             for lo in range(0, len(perm), _CHUNK):
                 pick = perm[lo : lo + _CHUNK]
-                out.write(records[ranges(starts[pick], starts[pick] + sizes[pick])].tobytes())
+                a, z = starts[pick].tolist(), (starts[pick] + sizes[pick]).tolist()
+                out.writelines(view[i:j] for i, j in zip(a, z, strict=True))
+            view.release()
             out.write(ids[perm].tobytes())
         del records
         for ext in ("rec", "ids", "size"):
