@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
-from nibabel.streamlines import Tractogram, TckFile, TrkFile
+from nibabel.streamlines import TckFile, Tractogram, TrkFile
 
 # Oblique on purpose: x flipped (LAS), anisotropic voxels, non-zero origin.
 AFFINE = np.array(

@@ -9,6 +9,9 @@ import numpy as np
 import pytest
 from neuroglancer import CoordinateSpace
 from neuroglancer.write_annotations import AnnotationWriter as NgAnnotationWriter
+
+from linc_edge_auth.streamlines import annotations, convert, reader, store, volume
+from linc_edge_auth.streamlines.geometry import streamline_lengths, streamline_rgb
 from streamlines_helpers import (
     AFFINE,
     SHAPE,
@@ -19,9 +22,6 @@ from streamlines_helpers import (
     write_tck,
     write_trk,
 )
-
-from linc_edge_auth.streamlines import annotations, convert, reader, store, volume
-from linc_edge_auth.streamlines.geometry import streamline_lengths, streamline_rgb
 
 VOXELS = [
     np.array([[5, 10, 4], [6, 10, 4], [7, 10, 4], [8, 10, 4]], np.float64),  # along i
@@ -156,6 +156,9 @@ def test_spatial_index_holds_every_streamline_once(tmp_path: Path, vol: volume.V
             for aid, pts, length, rgb in entries:
                 assert level_of.setdefault(aid, n) == n  # one level per streamline
                 np.testing.assert_allclose(pts, world[aid], atol=1e-4)
+                two = np.array([0, len(pts)])
+                assert length == pytest.approx(streamline_lengths(world[aid], two)[0], rel=1e-5)
+                assert rgb == tuple(streamline_rgb(world[aid], two)[0])
                 inside = ((pts >= lo - 1e-3) & (pts <= lo + level["chunk_size"] + 1e-3)).all(axis=1)
                 assert inside.any()  # listed only in cells it passes through
         assert level["limit"] == most

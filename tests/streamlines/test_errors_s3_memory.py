@@ -10,11 +10,11 @@ import boto3
 import numpy as np
 import pytest
 from moto import mock_aws
-from streamlines_helpers import decode_skeleton, make_volume, to_world, write_tck, write_trk
 
 from linc_edge_auth import cli
 from linc_edge_auth.errors import UserError
 from linc_edge_auth.streamlines import convert, link, store, volume
+from streamlines_helpers import decode_skeleton, make_volume, to_world, write_tck, write_trk
 
 LINE = [to_world(np.array([[5, 10, 4], [6, 10, 4], [7, 10, 4]], float))]
 

@@ -150,7 +150,7 @@ class AnnotationWriter:
             k = int(group[0, 0])
             members = group[:, 1]
             base = self.spool / str(k)
-            view = memoryview(records)  # slices are views: no per-byte index, no copy
+            view = records.data  # slices are views: no per-byte index, no copy
             with open(f"{base}.rec", "ab") as fh:
                 fh.writelines(
                     view[a:z]
@@ -174,7 +174,7 @@ class AnnotationWriter:
         fd, name = tempfile.mkstemp(prefix="cell-", dir=self.spool)
         with open(fd, "wb") as out:
             out.write(np.uint64(len(sizes)).astype("<u8").tobytes())
-            view = memoryview(records)
+            view = records.data
             for lo in range(0, len(perm), _CHUNK):
                 pick = perm[lo : lo + _CHUNK]
                 a, z = starts[pick].tolist(), (starts[pick] + sizes[pick]).tolist()
