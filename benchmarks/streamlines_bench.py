@@ -27,6 +27,7 @@ d = np.zeros((64, 64, 48), np.float32); d[8:56, 8:56, 6:42] = 1
 img = nib.Nifti1Image(d, np.diag([2.0, 2.0, 2.0, 1.0])); img.header.set_xyzt_units("mm")
 img.set_qform(img.affine, 1); nib.save(img, sys.argv[1])
 synthesize_tractogram(sys.argv[1], sys.argv[2], count=int(sys.argv[3]), points=int(sys.argv[4]))
+print("{}")
 """
 _READ = """
 import json, resource, sys, time
@@ -67,7 +68,7 @@ def main() -> None:
             ["nibabel lazy read only", f"{read['n'] / read['s']:,.0f}", f"{read['s']:.1f}",
              "1.00", f"{read['rss'] / 1024:.0f}", "-"],
         ]  # fmt: skip
-        for outputs in ("skeletons", "annotations", "skeletons,annotations"):
+        for outputs in ("skeletons", "annotations"):
             dest = Path(tmp) / outputs.replace(",", "+")
             conv = _run(_CONVERT, str(trk), str(dest), outputs)
             rows.append(
