@@ -17,6 +17,7 @@ from linc_edge_auth.errors import UserError
 COMMAND_MODULES: tuple[str, ...] = (
     "linc_edge_auth.commands.link",
     "linc_edge_auth.commands.keys",
+    "linc_edge_auth.commands.streamlines",
 )
 
 
