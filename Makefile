@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: help venv test lint typecheck pytest bench run viewer sam-build sam-validate clean \
+.PHONY: help venv test lint typecheck pytest bench run viewer sam-venv sam-build sam-validate clean \
 	build-EdgeAuthFunction build-IssuerFunction
 
 help:  ## list the targets
@@ -20,13 +20,13 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed  ## create .venv and install the package with its dev extras
 
 lint: venv  ## ruff
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks cfnlint_rules
+	$(BIN)/ruff format --check src tests benchmarks cfnlint_rules
 
 typecheck: venv  ## mypy (strict)
 	$(BIN)/mypy
 
-pytest: venv  ## the test suite (installs Debian's Chromium for the browser tests when missing)
+pytest: venv sam-venv  ## the test suite (installs Debian's Chromium for the browser tests when missing)
 	bash scripts/ensure-chromium.sh
 	$(BIN)/pytest
 
@@ -55,6 +55,8 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(SAM_VENV)/bin/python -m pip install --quiet 'aws-sam-cli>=1.140'
 	@touch $@
+
+sam-venv: $(SAM_VENV)/.installed  ## install SAM CLI into .venv-sam (its own venv)
 
 sam-build: $(SAM_VENV)/.installed  ## sam build (makefile builder, python3.13 x86_64 wheels) into .aws-sam/
 	$(SAM_ENV) $(SAM) build --build-in-source --template-file template.yaml

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
@@ -220,7 +220,7 @@ class EdgeFunctionNoEnvironment(CloudFormationLintRule):  # type: ignore[misc]
     shortdesc = "Lambda@Edge viewer function has environment variables"
     description = "Lambda@Edge does not support environment variables."
     source_url = SOURCE
-    tags = ["lambda", "cloudfront", "lambda@edge"]
+    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
 
     def match(self, cfn: Any) -> list[RuleMatch]:
         out = _Matches()
@@ -242,7 +242,7 @@ class EdgeFunctionNoLayers(CloudFormationLintRule):  # type: ignore[misc]
     shortdesc = "Lambda@Edge viewer function has layers"
     description = "Lambda@Edge does not support Lambda layers."
     source_url = SOURCE
-    tags = ["lambda", "cloudfront", "lambda@edge"]
+    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
 
     def match(self, cfn: Any) -> list[RuleMatch]:
         out = _Matches()
@@ -251,7 +251,8 @@ class EdgeFunctionNoLayers(CloudFormationLintRule):  # type: ignore[misc]
                 out.add(
                     (fn, self.id),
                     ["Resources", fn, "Properties", "Layers"],
-                    f"{fn} is associated with {assoc.event} and has layers; Lambda@Edge allows none",
+                    f"{fn} is associated with {assoc.event} and has layers; "
+                    "Lambda@Edge allows none",
                 )
         return out.items
 
@@ -261,7 +262,7 @@ class EdgeFunctionX86(CloudFormationLintRule):  # type: ignore[misc]
     shortdesc = "Lambda@Edge viewer function is not x86_64"
     description = "Lambda@Edge runs x86_64 functions only."
     source_url = SOURCE
-    tags = ["lambda", "cloudfront", "lambda@edge"]
+    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
 
     def match(self, cfn: Any) -> list[RuleMatch]:
         out = _Matches()
@@ -282,7 +283,7 @@ class EdgeFunctionMemory(CloudFormationLintRule):  # type: ignore[misc]
     shortdesc = "Lambda@Edge viewer function memory above 128 MB"
     description = "Viewer-event Lambda@Edge functions have at most 128 MB."
     source_url = SOURCE
-    tags = ["lambda", "cloudfront", "lambda@edge"]
+    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
 
     def match(self, cfn: Any) -> list[RuleMatch]:
         out = _Matches()
@@ -303,7 +304,7 @@ class EdgeFunctionTimeout(CloudFormationLintRule):  # type: ignore[misc]
     shortdesc = "Lambda@Edge viewer function timeout above 5 s"
     description = "Viewer-event Lambda@Edge functions time out after at most 5 seconds."
     source_url = SOURCE
-    tags = ["lambda", "cloudfront", "lambda@edge"]
+    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
 
     def match(self, cfn: Any) -> list[RuleMatch]:
         out = _Matches()
@@ -324,7 +325,7 @@ class EdgeFunctionRuntime(CloudFormationLintRule):  # type: ignore[misc]
     shortdesc = "Lambda@Edge viewer function runtime unsupported"
     description = "Lambda@Edge supports some Node.js and Python runtimes, and no container images."
     source_url = SOURCE
-    tags = ["lambda", "cloudfront", "lambda@edge"]
+    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
 
     def match(self, cfn: Any) -> list[RuleMatch]:
         out = _Matches()
@@ -353,7 +354,7 @@ class EdgeFunctionNumberedVersion(CloudFormationLintRule):  # type: ignore[misc]
     shortdesc = "Lambda@Edge association is not a numbered version"
     description = "CloudFront associates numbered function versions only: not $LATEST, not aliases."
     source_url = SOURCE
-    tags = ["lambda", "cloudfront", "lambda@edge"]
+    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
 
     def match(self, cfn: Any) -> list[RuleMatch]:
         matches: list[RuleMatch] = []
@@ -361,8 +362,6 @@ class EdgeFunctionNumberedVersion(CloudFormationLintRule):  # type: ignore[misc]
             for _, problem in resolve(cfn.template, assoc.arn):
                 if problem:
                     matches.append(
-                        RuleMatch(
-                            [*assoc.path, "LambdaFunctionARN"], f"{assoc.event}: {problem}"
-                        )
+                        RuleMatch([*assoc.path, "LambdaFunctionARN"], f"{assoc.event}: {problem}")
                     )
         return matches

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from sam_template_support import ROOT, SAM_VENV, TEMPLATE, load_yaml, run, sam_exe
 
 EDGE_ZIP_LIMIT = 32 * 1024  # our own budget; Lambda@Edge's hard limit is 1 MB
@@ -48,9 +49,7 @@ def test_samconfig_environment(samconfig: dict[str, Any], env: str) -> None:
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
-def test_samconfig_overrides_match_template_parameters(
-    samconfig: dict[str, Any], env: str
-) -> None:
+def test_samconfig_overrides_match_template_parameters(samconfig: dict[str, Any], env: str) -> None:
     sam_exe()  # fails with a clear message when .venv-sam is missing
     params = load_yaml()["Parameters"]
     overrides = _overrides(samconfig, env)

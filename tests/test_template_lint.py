@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from sam_template_support import RULES_DIR, TEMPLATE, cfn_lint, run, sam_exe
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lambda_edge"
@@ -125,5 +126,5 @@ def test_template_yaml_parses_with_plain_yaml_loader_for_tools() -> None:
         pass
 
     Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    doc = yaml.load(TEMPLATE.read_text(), Loader=Loader)  # noqa: S506 - SafeLoader subclass
+    doc = yaml.load(TEMPLATE.read_text(), Loader=Loader)
     assert doc["Transform"] == "AWS::Serverless-2016-10-31"

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+
 from sam_template_support import PEM_A, PEM_B, load_yaml, parameter_values, resolve, translate
 
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -58,7 +59,11 @@ def test_transform_keeps_the_stack_in_us_east_1_shape(translated: dict[str, Any]
     res = translated["Resources"]
     kinds = {r["Type"] for r in res.values()}
     assert "AWS::Serverless::Function" not in kinds
-    assert {"AWS::Lambda::Function", "AWS::Lambda::Version", "AWS::CloudFront::Distribution"} <= kinds
+    assert {
+        "AWS::Lambda::Function",
+        "AWS::Lambda::Version",
+        "AWS::CloudFront::Distribution",
+    } <= kinds
     assert "Rules" in translated  # the parameter assertions survive the transform
 
 
@@ -95,10 +100,14 @@ def test_issuer_gets_exactly_the_documented_environment(translated: dict[str, An
 
 
 def test_issuer_environment_values(translated: dict[str, Any]) -> None:
-    t = deployed(translated, PublicKeyA=PEM_A, ViewerDomain="neuroglancer.lincbrain.org",
-                 ViewerCertificateArn="arn:aws:acm:us-east-1:123456789012:certificate/"
-                 "00000000-0000-0000-0000-000000000000",
-                 CorsAllowedOrigins="https://a.example.org,https://b.example.org")
+    t = deployed(
+        translated,
+        PublicKeyA=PEM_A,
+        ViewerDomain="neuroglancer.lincbrain.org",
+        ViewerCertificateArn="arn:aws:acm:us-east-1:123456789012:certificate/"
+        "00000000-0000-0000-0000-000000000000",
+        CorsAllowedOrigins="https://a.example.org,https://b.example.org",
+    )
     env = t["Resources"]["IssuerFunction"]["Properties"]["Environment"]["Variables"]
     assert env["VIEWER_ORIGIN"] == {"Fn::Sub": "https://${ViewerDomain}"}
     assert env["KEY_PAIR_ID"] == {"Ref": "PublicKeySlotA"}
@@ -125,7 +134,9 @@ def test_issuer_reads_only_the_active_secret(translated: dict[str, Any]) -> None
 
 def test_issuer_api_routes_payload_v2_and_throttling(translated: dict[str, Any]) -> None:
     res = translated["Resources"]
-    routes = {r["Properties"]["RouteKey"] for r in res.values() if r["Type"] == "AWS::ApiGatewayV2::Route"}
+    routes = {
+        r["Properties"]["RouteKey"] for r in res.values() if r["Type"] == "AWS::ApiGatewayV2::Route"
+    }
     assert routes == {
         "GET /_auth/login",
         "GET /_auth/callback",
@@ -219,7 +230,8 @@ def test_viewer_bucket_private_encrypted_oac_only(translated: dict[str, Any]) ->
     assert all(bucket["PublicAccessBlockConfiguration"].values())
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     (allow,) = [
-        s for s in res["ViewerBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        s
+        for s in res["ViewerBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
         if s["Effect"] == "Allow"
     ]
     assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
@@ -233,11 +245,16 @@ def _statement_output(t: dict[str, Any]) -> dict[str, Any]:
     text = ""
     for part in parts:
         if isinstance(part, dict):
-            sub, variables = (part["Fn::Sub"] + [{}])[:2] if isinstance(part["Fn::Sub"], list) \
+            sub, variables = (
+                (part["Fn::Sub"] + [{}])[:2]
+                if isinstance(part["Fn::Sub"], list)
                 else (part["Fn::Sub"], {})
+            )
             for k, v in variables.items():
                 sub = sub.replace("${" + k + "}", v)
-            sub = sub.replace("${AWS::Partition}", "aws").replace("${AWS::AccountId}", "123456789012")
+            sub = sub.replace("${AWS::Partition}", "aws").replace(
+                "${AWS::AccountId}", "123456789012"
+            )
             sub = sub.replace("${AssetBucketName}", "linc-brain-mit-prod-us-east-2")
             sub = sub.replace("${Distribution}", "E123EXAMPLE")
             text += sub

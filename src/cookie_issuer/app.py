@@ -135,15 +135,14 @@ def archive_login_url(settings: Settings, next_url: str) -> str:
 
 def _mint_cookies(runtime: Runtime, identity: Identity, origin: str) -> MintedCookies:
     settings = runtime.settings
-    with tracer.provider.in_subsegment("## mint_cookies"):
-        minted = mint(
-            viewer_origin=origin,
-            now=time.time(),
-            ttl_seconds=settings.cookie_ttl_seconds,
-            key_pair_id=settings.key_pair_id,
-            hash_algorithm=settings.hash_algorithm,
-            sign=runtime.signer.sign,
-        )
+    minted = mint(
+        viewer_origin=origin,
+        now=time.time(),
+        ttl_seconds=settings.cookie_ttl_seconds,
+        key_pair_id=settings.key_pair_id,
+        hash_algorithm=settings.hash_algorithm,
+        sign=runtime.signer.sign,
+    )
     metrics.add_metric(name="CookiesMinted", unit=MetricUnit.Count, value=1)
     logger.info(
         "cookies minted",

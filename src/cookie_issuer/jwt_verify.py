@@ -12,6 +12,9 @@ per KID_REFETCH_INTERVAL_SECONDS, so garbage tokens cannot hammer the archive's 
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 import threading
 import time
@@ -116,10 +119,15 @@ class JwtVerifier:
             )
         if not token.isascii() or not _JWT_SHAPE.fullmatch(token):
             raise _invalid("The session token is not a JWT.", "token_malformed")
+        # Only the header segment is decoded here (pyjwt's get_unverified_header decodes the
+        # whole token); pyjwt decodes and checks everything again in verify().
+        segment = token.split(".", 1)[0]
         try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
+            header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        except (ValueError, binascii.Error):
             raise _invalid("The session token is not a JWT.", "token_malformed") from None
+        if not isinstance(header, dict):
+            raise _invalid("The session token is not a JWT.", "token_malformed")
         forbidden = _FORBIDDEN_HEADERS.intersection(header)
         if forbidden:
             raise _invalid(

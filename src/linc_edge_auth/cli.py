@@ -14,7 +14,11 @@ from collections.abc import Sequence
 
 from linc_edge_auth.errors import UserError
 
-COMMAND_MODULES: tuple[str, ...] = ("linc_edge_auth.commands.link",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "linc_edge_auth.commands.link",
+    "linc_edge_auth.commands.keys",
+    "linc_edge_auth.commands.streamlines",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

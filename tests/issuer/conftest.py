@@ -13,35 +13,26 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import boto3
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from moto import mock_aws
 
 from cookie_issuer import runtime as runtime_module
-
-EVENTS = Path(__file__).resolve().parents[2] / "events" / "issuer"
-SIGNING_SECRET_ID = "linc/cloudfront-signing-key"
-KEY_PAIR_ID = "K2JCJMDEHXQW5F"
-VIEWER = "https://viewer.example.org"
-ISSUER = "https://archive.example.org"
-AUDIENCE = "linc-viewer"
-JWT_KID = "archive-2025"
-SESSION_COOKIE = "linc_session"
-ARCHIVE_ORIGIN = "https://archive.example.org"
-
-
-def pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+from issuer_support import (
+    ARCHIVE_ORIGIN,
+    AUDIENCE,
+    ISSUER,
+    JWT_KID,
+    KEY_PAIR_ID,
+    SESSION_COOKIE,
+    SIGNING_SECRET_ID,
+    VIEWER,
+    pem,
+)
 
 
 @pytest.fixture(scope="session")
@@ -255,14 +246,6 @@ class FakeContext:
     memory_limit_in_mb: int = 256
     invoked_function_arn: str = "arn:aws:lambda:us-east-2:123456789012:function:cookie-issuer"
     aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-
-def load_event(name: str, token: str | None = None) -> dict[str, Any]:
-    text = (EVENTS / f"{name}.json").read_text()
-    if token is not None:
-        text = text.replace("__SESSION_TOKEN__", token)
-    event: dict[str, Any] = json.loads(text)
-    return event
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from typing import Any
 
 import jwt
 import pytest
-from conftest import AUDIENCE, ISSUER, JWT_KID, load_event
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from helpers import assert_no_cookies_set, body_json
+
+from issuer_support import AUDIENCE, ISSUER, JWT_KID, assert_no_cookies_set, body_json, load_event
 
 
 def _b64(data: dict[str, Any]) -> str:

@@ -6,11 +6,10 @@ import logging
 from typing import Any
 
 import pytest
-from conftest import load_event, pem
-from helpers import body_json, live_cookie_values
 
 from cookie_issuer.auth_rule import RuleSyntaxError, parse_rule
 from cookie_issuer.settings import SettingsError, load_settings
+from issuer_support import body_json, live_cookie_values, load_event, pem
 
 
 def test_round_trip_logs_contain_no_secrets(

@@ -9,14 +9,23 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from botocore.signers import CloudFrontSigner
-from conftest import KEY_PAIR_ID, SIGNING_SECRET_ID, VIEWER, load_event, pem
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from helpers import body_json, live_cookie_values, policy_bytes, set_cookies
 
 from cookie_issuer.signing import load_signing_key
 from edge_auth.cookie_policy import build_custom_policy, cf_b64decode, parse_policy_cookie
+from issuer_support import (
+    KEY_PAIR_ID,
+    SIGNING_SECRET_ID,
+    VIEWER,
+    body_json,
+    live_cookie_values,
+    load_event,
+    pem,
+    policy_bytes,
+    set_cookies,
+)
 
 
 def test_rsa_sha1_cookies_verify_and_equal_botocore(

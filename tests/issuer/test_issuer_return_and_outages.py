@@ -6,8 +6,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SIGNING_SECRET_ID, VIEWER, load_event, pem
-from helpers import assert_no_cookies_set, body_json, location_query
+
+from issuer_support import (
+    SIGNING_SECRET_ID,
+    VIEWER,
+    assert_no_cookies_set,
+    body_json,
+    load_event,
+    location_query,
+    pem,
+)
 
 PAYLOADS = [
     line

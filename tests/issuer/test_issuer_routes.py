@@ -7,10 +7,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import VIEWER, load_event
-from helpers import assert_no_cookies_set, body_json, live_cookie_values, location_query
 
 from cookie_issuer.pages import CALLBACK_SCRIPT, CALLBACK_SCRIPT_SHA256, _csp_hash
+from issuer_support import (
+    VIEWER,
+    assert_no_cookies_set,
+    body_json,
+    live_cookie_values,
+    load_event,
+    location_query,
+)
 
 
 def test_login_without_session_redirects_to_archive_with_next(issuer_invoke: Any) -> None:

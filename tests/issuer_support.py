@@ -1,12 +1,42 @@
-"""Small assertions shared by the issuer tests."""
+"""Constants, event loading and assertions shared by the issuer tests (tests/issuer/)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
 from edge_auth.cookie_policy import cf_b64decode
+
+EVENTS = Path(__file__).resolve().parents[1] / "events" / "issuer"
+SIGNING_SECRET_ID = "linc/cloudfront-signing-key"
+KEY_PAIR_ID = "K2JCJMDEHXQW5F"
+VIEWER = "https://viewer.example.org"
+ISSUER = "https://archive.example.org"
+AUDIENCE = "linc-viewer"
+JWT_KID = "archive-2025"
+SESSION_COOKIE = "linc_session"
+ARCHIVE_ORIGIN = "https://archive.example.org"
+
+
+def pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def load_event(name: str, token: str | None = None) -> dict[str, Any]:
+    text = (EVENTS / f"{name}.json").read_text()
+    if token is not None:
+        text = text.replace("__SESSION_TOKEN__", token)
+    event: dict[str, Any] = json.loads(text)
+    return event
 
 
 def set_cookies(result: dict[str, Any]) -> dict[str, str]:

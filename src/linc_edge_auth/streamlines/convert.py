@@ -1,0 +1,160 @@
+"""The conversion pipeline: tractogram -> skeletons and/or annotations in a `Store`.
+
+Contract: `convert(options, store)` streams the tractogram batch by batch into the writers,
+checks each batch against the volume box when one is given (a streamline leaving the volume is
+a `UserError`: wrong volume or wrong header), and publishes the `info` objects only after every
+data object is written. Any failure calls `store.abort()` and re-raises; nothing is published.
+When the annotation index needs bounds or a count the header does not give, one extra read
+pass (no writes) computes them.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+import numpy.typing as npt
+
+from linc_edge_auth.errors import UserError
+from linc_edge_auth.streamlines.annotations import AnnotationWriter
+from linc_edge_auth.streamlines.reader import Tractogram, open_tractogram
+from linc_edge_auth.streamlines.skeletons import SkeletonWriter
+from linc_edge_auth.streamlines.store import Store
+from linc_edge_auth.streamlines.volume import VolumeBox
+
+OUTPUTS = ("skeletons", "annotations")
+
+
+@dataclass
+class Options:
+    input: Path
+    outputs: tuple[str, ...] = OUTPUTS
+    volume: VolumeBox | None = None
+    batch_size: int = 5000
+    group_size: int = 1000
+    bundle_key: str | None = None
+    annotation_limit: int = 2000
+    by_id_limit: int = 20000
+    tolerance_mm: float = 1.0
+    progress: TextIO | None = None
+
+
+@dataclass
+class Result:
+    streamlines: int = 0
+    points: int = 0
+    segments: list[int] = field(default_factory=list)
+    objects: int = 0
+    seconds: float = 0.0
+
+
+class Progress:
+    """One self-overwriting line on a terminal; silent when `stream` is None."""
+
+    def __init__(self, stream: TextIO | None, total: int | None) -> None:
+        self.stream, self.total, self.last = stream, total, 0.0
+
+    def update(self, done: int, store: Store, final: bool = False) -> None:
+        now = time.monotonic()
+        if self.stream is None or (now - self.last < 0.2 and not final):
+            return
+        self.last = now
+        of = f" / {self.total:,}" if self.total else ""
+        end = "\n" if final else ""
+        self.stream.write(f"\rstreamlines {done:,}{of}  objects written {store.writes:,}{end}")
+        self.stream.flush()
+
+
+def _scan(
+    tract: Tractogram, batch_size: int
+) -> tuple[int, npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    count, lo, hi = 0, np.full(3, np.inf), np.full(3, -np.inf)
+    for batch in tract.batches(batch_size):
+        count += batch.count
+        if len(batch.points):
+            lo = np.minimum(lo, batch.points.min(axis=0))
+            hi = np.maximum(hi, batch.points.max(axis=0))
+    return count, lo, hi
+
+
+def _check_inside(
+    opts: Options, start: int, points: npt.NDArray[np.float32], lengths: npt.NDArray[np.int64]
+) -> None:
+    assert opts.volume is not None
+    outside = opts.volume.outside(points, opts.tolerance_mm)
+    if outside.any():
+        first = int(np.argmax(outside))
+        which = start + int(np.searchsorted(np.cumsum(lengths), first, side="right"))
+        x, y, z = (float(v) for v in points[first])
+        raise UserError(
+            f"{opts.input}: streamline {which} leaves the volume at ({x:.1f}, {y:.1f}, {z:.1f}) mm;"
+            " is --volume the image it was tracked on?"
+        )
+
+
+def convert(opts: Options, store: Store) -> Result:
+    started = time.monotonic()
+    unknown = set(opts.outputs) - set(OUTPUTS)
+    if unknown or not opts.outputs:
+        raise UserError(f"--outputs: expected some of {', '.join(OUTPUTS)}")
+    if opts.group_size < 1:
+        raise UserError(f"--group-size {opts.group_size}: expected a positive number")
+    tract = open_tractogram(opts.input, opts.bundle_key)
+    result = Result()
+    try:
+        with tempfile.TemporaryDirectory(prefix="linc-streamlines-") as spool_dir:
+            spool = Path(spool_dir)
+            writers: list[SkeletonWriter | AnnotationWriter] = []
+            total = tract.declared_count
+            if "skeletons" in opts.outputs:
+                labels = tract.label_names if opts.bundle_key else None
+                writers.append(
+                    SkeletonWriter(store, spool, group_size=opts.group_size, label_names=labels)
+                )
+            if "annotations" in opts.outputs:
+                if opts.volume is not None and total is not None:
+                    lower, upper = opts.volume.world_bounds()
+                    lower, upper = lower - opts.tolerance_mm, upper + opts.tolerance_mm
+                else:
+                    total, lower, upper = _scan(tract, opts.batch_size)
+                if total:
+                    writers.append(
+                        AnnotationWriter(
+                            store, spool, lower=lower, upper=upper + 1e-3, total=total,
+                            limit=opts.annotation_limit, by_id_limit=opts.by_id_limit,
+                        )
+                    )  # fmt: skip
+            progress = Progress(opts.progress, total)
+            for batch in tract.batches(opts.batch_size):
+                if opts.volume is not None:
+                    _check_inside(opts, batch.start, batch.points, batch.lengths)
+                for writer in writers:
+                    writer.add(batch)
+                result.streamlines += batch.count
+                result.points += len(batch.points)
+                progress.update(result.streamlines, store)
+            if result.streamlines == 0:
+                raise UserError(f"{opts.input}: the tractogram has no streamlines")
+            infos: list[tuple[str, bytes]] = []
+            for writer in writers:
+                infos.extend(writer.finish())
+                if isinstance(writer, SkeletonWriter):
+                    result.segments = sorted(writer.stats)
+            store.publish(infos)
+            progress.update(result.streamlines, store, final=True)
+    except BaseException:
+        store.abort()
+        raise
+    result.objects = store.writes
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def progress_stream(flag: bool) -> TextIO | None:
+    """stderr when asked for, or when stderr is a terminal."""
+    return sys.stderr if flag or sys.stderr.isatty() else None

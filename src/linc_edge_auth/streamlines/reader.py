@@ -1,0 +1,230 @@
+"""Read a tractogram as a stream of bounded batches, in world coordinates (RAS+, millimetres).
+
+Contract:
+- `open_tractogram(path, bundle_key=None)` returns a `Tractogram` whose `batches(size)` yields
+  `Batch`es of at most `size` streamlines, in file order, never holding more than one batch.
+- `.trk` and `.tck` go through `nibabel.streamlines.load(path, lazy_load=True)`, which already
+  applies the trk header's `voxel_to_rasmm` (voxel order and voxel sizes included), so points
+  arrive in RAS+ mm; `.tck` stores RAS+ mm natively. `.trx` goes through trx-python (memory
+  mapped; its positions are RAS+ mm by the TRX spec), imported lazily.
+- Bundles: `bundle_key` names a per-streamline value (trk `data_per_streamline`, trx
+  `data_per_streamline`) or, for trx, `"groups"` uses the file's groups. Each batch then carries
+  one integer label per streamline (`-1` = no bundle) and `Tractogram.label_names` names them.
+- Every read problem (unknown extension, bad header, truncated data, non-finite points, zero
+  streamlines) is a `UserError` naming the file.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from linc_edge_auth.errors import UserError
+
+SUFFIXES = (".trk", ".tck", ".trx")
+# What nibabel and trx-python raise on damaged files; anything else is a bug worth a traceback.
+_READ_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError,
+    OSError,
+    EOFError,
+    KeyError,
+    IndexError,
+    TypeError,
+    __import__("struct").error,
+)
+
+
+@dataclass
+class Batch:
+    start: int  # index of the first streamline of the batch in the file
+    points: npt.NDArray[np.float32]  # (P, 3) RAS+ mm, all streamlines concatenated
+    lengths: npt.NDArray[np.int64]  # (n,) points per streamline
+    labels: npt.NDArray[np.int64] | None = None  # (n,) bundle index, -1 for none
+
+    @property
+    def count(self) -> int:
+        return int(self.lengths.shape[0])
+
+    @property
+    def offsets(self) -> npt.NDArray[np.int64]:
+        out = np.zeros(self.count + 1, dtype=np.int64)
+        np.cumsum(self.lengths, out=out[1:])
+        return out
+
+
+@dataclass
+class Tractogram:
+    path: Path
+    declared_count: int | None  # from the header, when the format records it
+    _iter: Any = field(repr=False)
+    label_names: dict[int, str] = field(default_factory=dict)
+
+    def batches(self, size: int) -> Iterator[Batch]:
+        if size < 1:
+            raise UserError(f"--batch-size {size}: expected a positive number")
+        return self._iter(size)  # type: ignore[no-any-return]
+
+
+def open_tractogram(path: str | Path, bundle_key: str | None = None) -> Tractogram:
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise UserError(f"{p}: unknown tractogram type {suffix!r} (expected .trk, .tck or .trx)")
+    if not p.is_file():
+        raise UserError(f"{p}: no such file")
+    if suffix == ".trx":
+        return _open_trx(p, bundle_key)
+    return _open_nibabel(p, bundle_key)
+
+
+def _check_points(path: Path, start: int, pts: npt.NDArray[np.float32]) -> None:
+    if not np.isfinite(pts).all():
+        raise UserError(f"{path}: non-finite coordinates near streamline {start}")
+
+
+def _damaged(path: Path, index: int, exc: BaseException) -> UserError:
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return UserError(f"{path}: unreadable or truncated near streamline {index} ({detail})")
+
+
+def _open_nibabel(path: Path, bundle_key: str | None) -> Tractogram:
+    nibs: Any = importlib.import_module("nibabel.streamlines")
+
+    try:
+        tfile = nibs.load(str(path), lazy_load=True)
+    except _READ_ERRORS as exc:
+        raise UserError(f"{path}: not a readable tractogram ({exc})") from exc
+    except Exception as exc:  # nibabel's HeaderError/DataError derive from Exception only
+        raise UserError(f"{path}: not a readable tractogram ({exc})") from exc
+    declared = tfile.header.get(nibs.Field.NB_STREAMLINES)
+    try:
+        declared_count = int(declared) if declared not in (None, "") else None
+    except (TypeError, ValueError):
+        declared_count = None
+    if declared_count == 0 and path.suffix.lower() == ".trk":
+        declared_count = None  # trk writes 0 when the count is unknown
+    names: dict[int, str] = {}
+    label_of: dict[float, int] = {}
+
+    def iterate(size: int) -> Iterator[Batch]:
+        pts: list[npt.NDArray[np.float32]] = []
+        labels: list[int] = []
+        start = index = 0
+        # Iterating the LazyTractogram itself yields points *without* affine_to_rasmm (voxmm
+        # for .trk; checked in tests), so zip the RAS+ mm streamlines with the label generator.
+        streams = iter(tfile.streamlines)
+        values = iter(_per_streamline(path, tfile, bundle_key)) if bundle_key else None
+        while True:
+            try:
+                streamline = next(streams)
+                value = next(values) if values is not None else None
+            except StopIteration:
+                break
+            except Exception as exc:
+                raise _damaged(path, index, exc) from exc
+            if value is not None:
+                key = float(np.asarray(value).ravel()[0])
+                if key not in label_of:
+                    label_of[key] = len(label_of)
+                    names[label_of[key]] = f"{bundle_key} {key:g}"
+                labels.append(label_of[key])
+            pts.append(np.asarray(streamline, dtype=np.float32).reshape(-1, 3))
+            index += 1
+            if len(pts) == size:
+                yield _batch(path, start, pts, labels if bundle_key else None)
+                start, pts, labels = index, [], []
+        if pts:
+            yield _batch(path, start, pts, labels if bundle_key else None)
+
+    return Tractogram(path, declared_count, iterate, names)
+
+
+def _per_streamline(path: Path, tfile: Any, key: str) -> Any:
+    data = tfile.tractogram.data_per_streamline
+    if key not in data:
+        known = ", ".join(sorted(data)) or "none"
+        raise UserError(f"{path}: no per-streamline {key!r} (has: {known})")
+    return data[key]
+
+
+def _batch(
+    path: Path, start: int, pts: list[npt.NDArray[np.float32]], labels: list[int] | None
+) -> Batch:
+    lengths = np.fromiter((len(p) for p in pts), dtype=np.int64, count=len(pts))
+    points = np.concatenate(pts) if pts else np.zeros((0, 3), np.float32)
+    _check_points(path, start, points)
+    lab = np.asarray(labels, dtype=np.int64) if labels is not None else None
+    return Batch(start, points, lengths, lab)
+
+
+def _import_trx() -> Any:
+    try:
+        return importlib.import_module("trx.trx_file_memmap")
+    except ImportError as exc:
+        raise UserError(
+            ".trx needs trx-python: pip install 'linc-edge-auth[trx]' (or convert to .trk)"
+        ) from exc
+
+
+def _open_trx(path: Path, bundle_key: str | None) -> Tractogram:
+    tmm = _import_trx()
+    try:
+        trx = tmm.load(str(path))
+        seq = trx.streamlines
+        # Memory-mapped arrays: slice them per batch, never convert them whole.
+        offsets, lengths, data = seq._offsets, seq._lengths, seq._data
+    except Exception as exc:
+        raise UserError(f"{path}: not a readable TRX file ({exc})") from exc
+    total = int(lengths.shape[0])
+    names: dict[int, str] = {}
+    groups: list[npt.NDArray[np.int64]] = []
+    per_streamline = None
+    if bundle_key == "groups":
+        for n, (name, idx) in enumerate(sorted(trx.groups.items())):
+            names[n] = str(name)
+            groups.append(np.sort(np.asarray(idx, dtype=np.int64)))
+        if not groups:
+            raise UserError(f"{path}: --bundle-key groups, but the file has no groups")
+    elif bundle_key:
+        if bundle_key not in trx.data_per_streamline:
+            known = ", ".join(sorted(trx.data_per_streamline)) or "none"
+            raise UserError(f"{path}: no per-streamline {bundle_key!r} (has: groups, {known})")
+        per_streamline = trx.data_per_streamline[bundle_key]
+    label_of: dict[float, int] = {}
+
+    def iterate(size: int) -> Iterator[Batch]:
+        for start in range(0, total, size):
+            stop = min(total, start + size)
+            lo = int(offsets[start])
+            hi = int(offsets[stop - 1] + lengths[stop - 1])
+            try:
+                points = np.asarray(data[lo:hi], dtype=np.float32).reshape(-1, 3)
+            except Exception as exc:
+                raise _damaged(path, start, exc) from exc
+            if points.shape[0] != int(lengths[start:stop].sum()):
+                raise _damaged(path, start, ValueError("positions shorter than offsets say"))
+            _check_points(path, start, points)
+            labels = None
+            if groups:
+                labels = np.full(stop - start, -1, dtype=np.int64)
+                ids = np.arange(start, stop, dtype=np.int64)
+                for n, idx in enumerate(groups):
+                    pos = np.searchsorted(idx, ids).clip(max=max(len(idx) - 1, 0))
+                    labels[(idx[pos] == ids) if len(idx) else slice(0, 0)] = n
+            elif per_streamline is not None:
+                values = np.asarray(per_streamline[start:stop]).reshape(stop - start, -1)[:, 0]
+                labels = np.empty(stop - start, dtype=np.int64)
+                for i, v in enumerate(values.tolist()):
+                    if v not in label_of:
+                        label_of[v] = len(label_of)
+                        names[label_of[v]] = f"{bundle_key} {v:g}"
+                    labels[i] = label_of[v]
+            yield Batch(start, points, np.asarray(lengths[start:stop], dtype=np.int64), labels)
+
+    return Tractogram(path, total, iterate, names)

@@ -1,0 +1,174 @@
+"""Neuroglancer precomputed skeletons: one segment per bundle, encoded by `neuroglancer.skeleton`.
+
+Contract:
+- Segment ids start at 1 (0 is background). With labels, segment = bundle index + 1 (streamlines
+  without a bundle share one last segment); without, segment k holds streamlines
+  [(k-1)*group_size, k*group_size) in file order.
+- Vertices stay in RAS+ mm; `info.transform` scales mm to the nanometres of Neuroglancer's
+  skeleton coordinate space. Each vertex carries `orientation` (float32 x 3, |unit tangent|).
+- Streamlines are spooled to disk per segment and encoded one segment at a time, so memory is
+  bounded by one batch plus the largest segment (`group_size` streamlines without labels).
+  In group mode a segment is encoded as soon as the stream has passed it.
+- `finish()` returns the `info` objects (segment properties first, then the skeleton info).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import neuroglancer
+import numpy as np
+import numpy.typing as npt
+from neuroglancer.skeleton import Skeleton, SkeletonSource, VertexAttributeInfo
+
+from linc_edge_auth.streamlines.geometry import ranges, streamline_lengths, vertex_orientation
+from linc_edge_auth.streamlines.reader import Batch
+from linc_edge_auth.streamlines.store import Store
+
+KEY = "skeletons"
+MM_TO_NM = 1e6
+
+
+def skeleton_source() -> SkeletonSource:
+    """The `SkeletonSource` whose vertex attributes drive `Skeleton.encode`."""
+    dims = neuroglancer.CoordinateSpace(names=["x", "y", "z"], units="m", scales=[1e-3] * 3)
+    source = SkeletonSource(dims)
+    source.vertex_attributes["orientation"] = VertexAttributeInfo(np.float32, 3)
+    return source
+
+
+def skeleton_info() -> dict[str, object]:
+    s = MM_TO_NM
+    return {
+        "@type": "neuroglancer_skeletons",
+        "transform": [s, 0, 0, 0, 0, s, 0, 0, 0, 0, s, 0],
+        "vertex_attributes": [{"id": "orientation", "data_type": "float32", "num_components": 3}],
+        "segment_properties": "segment_properties",
+    }
+
+
+def chain_edges(lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.uint32]:
+    """Edges (v, v+1) inside each streamline of a concatenation, none across streamlines."""
+    total = int(lengths.sum())
+    if total < 2:
+        return np.zeros((0, 2), np.uint32)
+    ends = np.cumsum(lengths) - 1  # last vertex of each streamline has no outgoing edge
+    keep = np.ones(total - 1, dtype=bool)
+    keep[ends[ends < total - 1]] = False
+    first = np.nonzero(keep)[0].astype(np.uint32)
+    return np.stack([first, first + 1], axis=1)
+
+
+@dataclass
+class SegmentStats:
+    name: str
+    streamlines: int = 0
+    length_sum: float = 0.0
+
+
+class SkeletonWriter:
+    def __init__(
+        self,
+        store: Store,
+        spool: Path,
+        *,
+        group_size: int,
+        label_names: dict[int, str] | None = None,
+    ) -> None:
+        self.store = store
+        self.spool = spool / "skeletons"
+        self.spool.mkdir(parents=True, exist_ok=True)
+        self.group_size = group_size
+        self.label_names = label_names
+        self.stats: dict[int, SegmentStats] = {}
+        self.source = skeleton_source()
+        self._open: set[int] = set()
+
+    def _segment_ids(self, batch: Batch) -> npt.NDArray[np.int64]:
+        if batch.labels is not None:
+            # -1 (no bundle) goes to a segment after every named one; resolved in finish().
+            return np.where(batch.labels >= 0, batch.labels + 1, 0).astype(np.int64)
+        return (batch.start + np.arange(batch.count, dtype=np.int64)) // self.group_size + 1
+
+    def add(self, batch: Batch) -> None:
+        offsets = batch.offsets
+        colours = vertex_orientation(batch.points, offsets)
+        lengths_mm = streamline_lengths(batch.points, offsets)
+        seg = self._segment_ids(batch)
+        order = np.argsort(seg, kind="stable")
+        bounds = np.flatnonzero(np.diff(seg[order])) + 1
+        for group in np.split(order, bounds):
+            sid = int(seg[group[0]])
+            lo, hi = offsets[group], offsets[group + 1]
+            idx = ranges(lo, hi)
+            base = self.spool / str(sid)
+            with open(f"{base}.pos", "ab") as fh:
+                fh.write(batch.points[idx].tobytes())
+            with open(f"{base}.rgb", "ab") as fh:
+                fh.write(colours[idx].tobytes())
+            with open(f"{base}.len", "ab") as fh:
+                fh.write((hi - lo).astype(np.int64).tobytes())
+            st = self.stats.setdefault(sid, SegmentStats(self._name(sid)))
+            st.streamlines += len(group)
+            st.length_sum += float(lengths_mm[group].sum())
+            self._open.add(sid)
+        if batch.labels is None:
+            current = int(seg[-1])
+            for sid in sorted(s for s in self._open if s < current):
+                self._emit(sid)
+
+    def _name(self, sid: int) -> str:
+        if self.label_names is not None:
+            return self.label_names.get(sid - 1, "no bundle") if sid > 0 else "no bundle"
+        first = (sid - 1) * self.group_size
+        return f"streamlines {first}-{first + self.group_size - 1}"
+
+    def _emit(self, sid: int, out_id: int | None = None) -> None:
+        base = self.spool / str(sid)
+        positions = np.fromfile(f"{base}.pos", dtype=np.float32).reshape(-1, 3)
+        colours = np.fromfile(f"{base}.rgb", dtype=np.float32).reshape(-1, 3)
+        lengths = np.fromfile(f"{base}.len", dtype=np.int64)
+        skeleton = Skeleton(positions, chain_edges(lengths), {"orientation": colours})
+        self.store.put(f"{KEY}/{out_id or sid}", skeleton.encode(self.source))
+        for ext in ("pos", "rgb", "len"):
+            Path(f"{base}.{ext}").unlink()
+        self._open.discard(sid)
+
+    def finish(self) -> list[tuple[str, bytes]]:
+        if 0 in self.stats:  # streamlines without a bundle: the id after the last bundle
+            last = max(self.stats) + 1
+            self.stats[last] = self.stats.pop(0)
+            self._emit(0, out_id=last)
+        for sid in sorted(self._open):
+            self._emit(sid)
+        ids = sorted(self.stats)
+        props = {
+            "@type": "neuroglancer_segment_properties",
+            "inline": {
+                "ids": [str(i) for i in ids],
+                "properties": [
+                    {"id": "label", "type": "label", "values": [self.stats[i].name for i in ids]},
+                    {
+                        "id": "streamlines",
+                        "type": "number",
+                        "data_type": "uint32",
+                        "values": [self.stats[i].streamlines for i in ids],
+                    },
+                    {
+                        "id": "mean_length_mm",
+                        "type": "number",
+                        "data_type": "float32",
+                        "values": [
+                            round(self.stats[i].length_sum / max(1, self.stats[i].streamlines), 3)
+                            for i in ids
+                        ],
+                    },
+                ],
+            },
+        }
+        return [
+            (f"{KEY}/segment_properties/info", json.dumps(props).encode()),
+            (f"{KEY}/info", json.dumps(skeleton_info()).encode()),
+        ]
