@@ -19,7 +19,6 @@ import threading
 import time
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -110,15 +109,12 @@ def _first_chunk_seconds(playwright: Any, url: str, session: str | None) -> floa
             page = context.new_page()
             page.goto("about:blank")
             first: list[float] = []
-            page.on(
-                "response",
-                lambda r: (
-                    not first
-                    and r.status == 200
-                    and "/0/0." in r.url
-                    and first.append(time.perf_counter())
-                ),
-            )
+
+            def on_response(response: Any) -> None:
+                if not first and response.status == 200 and "/0/0." in response.url:
+                    first.append(time.perf_counter())
+
+            page.on("response", on_response)
             start = time.perf_counter()
             page.goto(url)
             deadline = time.monotonic() + 60
