@@ -84,7 +84,7 @@ def _banner(info: dict[str, object]) -> str:
     return f"""
 local stack is up (Ctrl-C stops it)
 
-  Open this sample link in a browser (Chrome/Chromium/Firefox):
+  Open this sample link in Chromium or Chrome:
     {info["sample_link"]}
 
   Viewer (CloudFront emulator)  {info["viewer_url"]}

@@ -12,8 +12,9 @@ serve the request, or a `Denial(code, message)` for its 403 XML body:
 Policies are decoded with `edge_auth.cookie_policy` (custom: `CloudFront-Policy`; canned:
 `CloudFront-Expires`, whose policy is rebuilt with `build_canned_policy` for the request URL).
 Signatures: RSA PKCS#1 v1.5 or ECDSA (DER), SHA-1 unless `CloudFront-Hash-Algorithm: SHA256`.
-Only the signature result is cached (per policy bytes, signature, key id, algorithm); the time,
-resource and IP conditions are evaluated on every request.
+Base64 must be canonical (one encoding per byte string; an emulator choice, stricter than a
+lenient decoder). Only the signature result is cached (per policy bytes, signature, key id,
+algorithm); the time, resource and IP conditions are evaluated on every request.
 """
 
 from __future__ import annotations
@@ -37,9 +38,11 @@ from edge_auth.cookie_policy import (
     HASH_SHA1,
     HASH_SHA256,
     Policy,
+    PolicyEncodingError,
     PolicyError,
     build_canned_policy,
     cf_b64decode,
+    cf_b64encode,
     parse_expires_cookie,
     parse_policy_json,
 )
@@ -66,6 +69,15 @@ UNKNOWN_KEY: Final = Denial("AccessDenied", "Unknown Key")
 ACCESS_DENIED: Final = Denial("AccessDenied", "Access denied")
 
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+
+
+def _canonical_b64decode(value: str) -> bytes:
+    """Decode, refusing non-canonical encodings (stricter than a lenient decoder: a changed
+    character always changes the bytes, so no two cookie values verify as one)."""
+    data = cf_b64decode(value)
+    if cf_b64encode(data) != value:
+        raise PolicyEncodingError("value is not canonical CloudFront base64")
+    return data
 
 
 def _load_public_key(pem: str) -> PublicKey:
@@ -114,9 +126,9 @@ class SignedCookieVerifier:
         if algorithm not in (HASH_SHA1, HASH_SHA256):
             return ACCESS_DENIED
         try:
-            signature = cf_b64decode(cookies.get(COOKIE_SIGNATURE, ""))
+            signature = _canonical_b64decode(cookies.get(COOKIE_SIGNATURE, ""))
             if COOKIE_POLICY in cookies:
-                policy_bytes = cf_b64decode(cookies[COOKIE_POLICY])
+                policy_bytes = _canonical_b64decode(cookies[COOKIE_POLICY])
                 policy: Policy = parse_policy_json(policy_bytes.decode("utf-8"))
             elif COOKIE_EXPIRES in cookies:
                 expires = parse_expires_cookie(cookies[COOKIE_EXPIRES])

@@ -132,3 +132,28 @@ def test_script_with_api_token_gets_cookies_and_a_chunk(local_stack: dict[str, A
     assert status == 403
     status, _, _ = http(api, headers={"Authorization": "token not-a-real-key-123"})
     assert status == 401
+
+
+def test_viewer_files_pass_the_edge_with_their_mime_types(local_stack: dict[str, Any]) -> None:
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=local_stack["aws_endpoint_url"],
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+    listing = s3.list_objects_v2(Bucket=local_stack["buckets"]["viewer"])
+    keys = [item["Key"] for item in listing["Contents"]]
+    wasm = next(k for k in keys if k.endswith(".wasm"))
+    script = next(k for k in keys if k.endswith(".js"))
+    reset_stats(local_stack)
+    for key, expected in ((wasm, "application/wasm"), (script, "text/javascript")):
+        status, headers, body = http(
+            local_stack["viewer_url"] + key, headers={"Sec-Fetch-Dest": "script"}
+        )
+        assert status == 200 and body
+        assert headers["Content-Type"] == expected
+    snapshot = stats(local_stack)
+    assert snapshot["edge_invocations"] == 2 and snapshot["data_requests"] == 0
