@@ -113,7 +113,7 @@ def image_state(info: dict[str, Any], annotations: int = 0) -> dict[str, Any]:
         "dimensions": {axis: [0.001, "m"] for axis in ("x", "y", "z")},
         "layers": layers,
         "layout": "xy",
-        "crossSectionScale": 0.1,
+        "crossSectionScale": 0.2,
     }
 
 

@@ -63,7 +63,8 @@ def _nifti_bytes(volume: np.ndarray[Any, Any]) -> bytes:
     return bytes(image.to_bytes())
 
 
-def _load_volume() -> tuple[np.ndarray[Any, Any], bytes, str]:
+def _load_volume() -> tuple[np.ndarray[Any, Any], bytes, str, tuple[float, float, float]]:
+    """Voxels (x, y, z order, uint8), the NIfTI file bytes, a description, voxel size in mm."""
     path = _nibabel_anatomical()
     if path is not None:
         import nibabel as nib
@@ -71,13 +72,15 @@ def _load_volume() -> tuple[np.ndarray[Any, Any], bytes, str]:
         image: Any = nib.load(path)
         data = np.asarray(image.get_fdata(), dtype=np.float32)
         scaled = (255 * (data - data.min()) / max(float(np.ptp(data)), 1e-6)).astype(np.uint8)
-        return scaled, path.read_bytes(), "nibabel tests/data/anatomical.nii (real T1 scan)"
+        zooms = tuple(float(z) for z in image.header.get_zooms()[:3])
+        source = "nibabel tests/data/anatomical.nii (real T1 scan)"
+        return scaled, path.read_bytes(), source, (zooms[0], zooms[1], zooms[2])
     volume = _synthetic_head()
     try:
         nifti = _nifti_bytes(volume)
     except ImportError:
         nifti = b""
-    return volume, nifti, "synthetic ellipsoid (nibabel not installed)"
+    return volume, nifti, "synthetic ellipsoid (nibabel not installed)", (1.0, 1.0, 1.0)
 
 
 def _zarr_level(prefix: str, volume: np.ndarray[Any, Any]) -> dict[str, tuple[bytes, str]]:
@@ -107,13 +110,18 @@ def _zarr_level(prefix: str, volume: np.ndarray[Any, Any]) -> dict[str, tuple[by
     return objects
 
 
-def ome_zarr_objects(prefix: str, volume: np.ndarray[Any, Any]) -> dict[str, tuple[bytes, str]]:
+def ome_zarr_objects(
+    prefix: str, volume: np.ndarray[Any, Any], voxel_mm: tuple[float, ...] = (1.0, 1.0, 1.0)
+) -> dict[str, tuple[bytes, str]]:
+    """OME-Zarr objects for a (z, y, x) volume whose voxels measure `voxel_mm` (z, y, x)."""
     levels = [volume, volume[::2, ::2, ::2]]
     axes = [{"name": n, "type": "space", "unit": "millimeter"} for n in ("z", "y", "x")]
     datasets = [
         {
             "path": str(level),
-            "coordinateTransformations": [{"type": "scale", "scale": [float(2**level)] * 3}],
+            "coordinateTransformations": [
+                {"type": "scale", "scale": [size * 2**level for size in voxel_mm]}
+            ],
         }
         for level in range(len(levels))
     ]
@@ -138,10 +146,10 @@ def ome_zarr_objects(prefix: str, volume: np.ndarray[Any, Any]) -> dict[str, tup
 
 
 def sample_objects() -> SampleAssets:
-    volume, nifti, source = _load_volume()
+    volume, nifti, source, (sx, sy, sz) = _load_volume()
     # NIfTI voxel order is x, y, z; OME-Zarr axes are z, y, x.
     zyx = np.ascontiguousarray(np.transpose(volume, (2, 1, 0)))
-    objects = ome_zarr_objects(ZARR_PREFIX, zyx)
+    objects = ome_zarr_objects(ZARR_PREFIX, zyx, (sz, sy, sx))
     if nifti:
         objects[BLOB_KEY] = (nifti, OCTETS)
     return SampleAssets(objects, ZARR_PREFIX, BLOB_KEY, source, tuple(zyx.shape))

@@ -84,8 +84,8 @@ def sample_state(viewer: str, assets: SampleAssets) -> dict[str, Any]:
             },
         ],
         "layout": "4panel",
-        "crossSectionScale": 0.1,
-        "projectionScale": 64,
+        "crossSectionScale": 0.25,
+        "projectionScale": 160,
     }
 
 
