@@ -32,8 +32,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from botocore.exceptions import ClientError
-
 from edge_auth.cookie_header import cloudfront_cookies
 from local_stack.cloudfront_template import CacheBehavior, Distribution, Origin
 from local_stack.lambda_edge_rules import check_viewer_request_result
@@ -44,6 +42,7 @@ from local_stack.lambda_events import (
     http_api_response,
     viewer_request_event,
 )
+from local_stack.s3_origin import fetch_object
 from local_stack.signed_cookies import ERROR_XML, SignedCookieVerifier
 
 MAX_URI_AND_QUERY_BYTES: Final = 8192
@@ -88,6 +87,7 @@ class Answer:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+    length: int | None = None  # Content-Length when it is not len(body) (HEAD)
 
 
 class CloudFrontEmulator:
@@ -178,7 +178,9 @@ class CloudFrontEmulator:
         try:
             answer, edge_ran = self._serve(method, path, query, headers, body, client_ip, behavior)
         except Exception as exc:  # the emulator must answer like CloudFront, never hang up
-            answer = Answer(502, [("Content-Type", "text/plain")], f"emulator: {exc!r}".encode())
+            # The type only: a message could quote request data (cookies, tokens).
+            message = f"emulator: {type(exc).__name__} while serving {behavior.path_pattern}"
+            answer = self._error(502, "BadGateway", message)
         entry["status"] = answer.status
         entry["edge"] = edge_ran
         data = behavior.requires_signed_cookies
@@ -307,49 +309,12 @@ class CloudFrontEmulator:
         return Answer(status, answer_headers, data)
 
     def _s3(self, origin: Origin, method: str, path: str, headers: list[tuple[str, str]]) -> Answer:
-        key = path.lstrip("/")
-        if path == "/":
-            key = "index.html"  # DefaultRootObject
-        from urllib.parse import unquote
-
-        key = unquote(key)
-        args: dict[str, Any] = {"Bucket": self.bucket_for(origin), "Key": key}
-        range_header = next((v for n, v in headers if n.lower() == "range"), None)
-        if range_header:
-            args["Range"] = range_header
-        try:
-            if method == "HEAD":
-                found = self.s3.head_object(**args)
-                data = b""
-            else:
-                found = self.s3.get_object(**args)
-                data = found["Body"].read()
-        except ClientError as exc:
-            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500))
-            code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code == "InvalidRange" or status == 416:
-                return self._error(416, "InvalidRange", "The requested range is not satisfiable")
-            # OAC without s3:ListBucket: S3 answers 403 for a key that does not exist.
-            return self._error(403, "AccessDenied", "Access Denied")
-        out = [
-            ("Content-Type", str(found.get("ContentType", "application/octet-stream"))),
-            ("Accept-Ranges", "bytes"),
-        ]
-        if "ETag" in found:
-            out.append(("ETag", str(found["ETag"])))
-        if "LastModified" in found:
-            out.append(
-                ("Last-Modified", found["LastModified"].strftime("%a, %d %b %Y %H:%M:%S GMT"))
-            )
-        status = 200
-        if "ContentRange" in found:
-            status = 206
-            out.append(("Content-Range", str(found["ContentRange"])))
-        if method == "HEAD":
-            out.append(("X-Content-Length", str(found.get("ContentLength", 0))))
+        status, out, data, length = fetch_object(
+            self.s3, self.bucket_for(origin), method, path, headers
+        )
         out.append(("X-Content-Type-Options", "nosniff"))
         out.append(("Via", "1.1 local.cloudfront.net (CloudFront)"))
-        return Answer(status, out, data)
+        return Answer(status, out, data, length)
 
 
 def _make_request_handler(emulator: CloudFrontEmulator) -> type[BaseHTTPRequestHandler]:
@@ -373,7 +338,8 @@ def _make_request_handler(emulator: CloudFrontEmulator) -> type[BaseHTTPRequestH
             for name, value in answer.headers:
                 if name.lower() not in _SKIP_HEADERS:
                     self.send_header(name, value)
-            self.send_header("Content-Length", str(len(answer.body)))
+            length = answer.length if answer.length is not None else len(answer.body)
+            self.send_header("Content-Length", str(length))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(answer.body)

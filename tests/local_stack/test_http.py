@@ -46,6 +46,9 @@ def test_valid_cookies_open_data_with_range(local_stack: dict[str, Any]) -> None
     cookies = mint(local_stack)
     status, headers, body = http(chunk_url(local_stack), cookies)
     assert status == 200 and len(body) > 0
+    full = len(body)
+    status, headers, body = http(chunk_url(local_stack), cookies, method="HEAD")
+    assert status == 200 and body == b"" and headers["Content-Length"] == str(full)
     status, headers, body = http(chunk_url(local_stack), cookies, {"Range": "bytes=0-9"})
     assert status == 206 and len(body) == 10
     assert headers["Content-Range"].startswith("bytes 0-9/")
