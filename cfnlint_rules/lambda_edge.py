@@ -202,159 +202,115 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
-class _Matches:
-    """Collects matches once per (function, rule): the same function may back many behaviors."""
+class _EdgeRule:
+    """What every rule here shares. Not a CloudFormationLintRule itself: cfn-lint instantiates
+    each class in the module that subclasses one, so a shared base would load as a rule."""
 
-    def __init__(self) -> None:
-        self.seen: set[tuple[str, str]] = set()
-        self.items: list[RuleMatch] = []
-
-    def add(self, key: tuple[str, str], path: Path, message: str) -> None:
-        if key not in self.seen:
-            self.seen.add(key)
-            self.items.append(RuleMatch(path, message))
+    source_url = SOURCE
+    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
 
 
-class EdgeFunctionNoEnvironment(CloudFormationLintRule):  # type: ignore[misc]
+class _ViewerFunctionRule(_EdgeRule):
+    """E9101-E9106: one check of a viewer function's properties, reported once per function
+    (the same function may back many behaviors)."""
+
+    id: str
+
+    def check(self, props: dict[str, Any]) -> tuple[str, str] | None:
+        """(the property at fault, what is wrong, after "F is associated with EVENT"), or None."""
+        raise NotImplementedError
+
+    def match(self, cfn: Any) -> list[RuleMatch]:
+        seen: set[str] = set()
+        matches: list[RuleMatch] = []
+        for assoc, fn, props in _edge_functions(cfn):
+            found = self.check(props)
+            if found is not None and fn not in seen:
+                seen.add(fn)
+                prop, problem = found
+                path = ["Resources", fn, "Properties", prop]
+                matches.append(RuleMatch(path, f"{fn} is associated with {assoc.event} {problem}"))
+        return matches
+
+
+class EdgeFunctionNoEnvironment(_ViewerFunctionRule, CloudFormationLintRule):  # type: ignore[misc]
     id = "E9101"
     shortdesc = "Lambda@Edge viewer function has environment variables"
     description = "Lambda@Edge does not support environment variables."
-    source_url = SOURCE
-    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
 
-    def match(self, cfn: Any) -> list[RuleMatch]:
-        out = _Matches()
-        for assoc, fn, props in _edge_functions(cfn):
-            env = props.get("Environment")
-            variables = env.get("Variables") if isinstance(env, dict) else None
-            if variables:
-                out.add(
-                    (fn, self.id),
-                    ["Resources", fn, "Properties", "Environment"],
-                    f"{fn} is associated with {assoc.event} and has environment variables; "
-                    "Lambda@Edge allows none",
-                )
-        return out.items
+    def check(self, props: dict[str, Any]) -> tuple[str, str] | None:
+        env = props.get("Environment")
+        if isinstance(env, dict) and env.get("Variables"):
+            return "Environment", "and has environment variables; Lambda@Edge allows none"
+        return None
 
 
-class EdgeFunctionNoLayers(CloudFormationLintRule):  # type: ignore[misc]
+class EdgeFunctionNoLayers(_ViewerFunctionRule, CloudFormationLintRule):  # type: ignore[misc]
     id = "E9102"
     shortdesc = "Lambda@Edge viewer function has layers"
     description = "Lambda@Edge does not support Lambda layers."
-    source_url = SOURCE
-    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
 
-    def match(self, cfn: Any) -> list[RuleMatch]:
-        out = _Matches()
-        for assoc, fn, props in _edge_functions(cfn):
-            if props.get("Layers"):
-                out.add(
-                    (fn, self.id),
-                    ["Resources", fn, "Properties", "Layers"],
-                    f"{fn} is associated with {assoc.event} and has layers; "
-                    "Lambda@Edge allows none",
-                )
-        return out.items
+    def check(self, props: dict[str, Any]) -> tuple[str, str] | None:
+        if props.get("Layers"):
+            return "Layers", "and has layers; Lambda@Edge allows none"
+        return None
 
 
-class EdgeFunctionX86(CloudFormationLintRule):  # type: ignore[misc]
+class EdgeFunctionX86(_ViewerFunctionRule, CloudFormationLintRule):  # type: ignore[misc]
     id = "E9103"
     shortdesc = "Lambda@Edge viewer function is not x86_64"
     description = "Lambda@Edge runs x86_64 functions only."
-    source_url = SOURCE
-    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
 
-    def match(self, cfn: Any) -> list[RuleMatch]:
-        out = _Matches()
-        for assoc, fn, props in _edge_functions(cfn):
-            arch = props.get("Architectures")
-            if isinstance(arch, list) and arch != ["x86_64"]:
-                out.add(
-                    (fn, self.id),
-                    ["Resources", fn, "Properties", "Architectures"],
-                    f"{fn} is associated with {assoc.event} with Architectures {arch}; "
-                    "Lambda@Edge needs x86_64",
-                )
-        return out.items
+    def check(self, props: dict[str, Any]) -> tuple[str, str] | None:
+        arch = props.get("Architectures")
+        if isinstance(arch, list) and arch != ["x86_64"]:
+            return "Architectures", f"with Architectures {arch}; Lambda@Edge needs x86_64"
+        return None
 
 
-class EdgeFunctionMemory(CloudFormationLintRule):  # type: ignore[misc]
+class EdgeFunctionMemory(_ViewerFunctionRule, CloudFormationLintRule):  # type: ignore[misc]
     id = "E9104"
     shortdesc = "Lambda@Edge viewer function memory above 128 MB"
     description = "Viewer-event Lambda@Edge functions have at most 128 MB."
-    source_url = SOURCE
-    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
 
-    def match(self, cfn: Any) -> list[RuleMatch]:
-        out = _Matches()
-        for assoc, fn, props in _edge_functions(cfn):
-            memory = _as_int(props.get("MemorySize"))
-            if memory is not None and memory > MAX_MEMORY_MB:
-                out.add(
-                    (fn, self.id),
-                    ["Resources", fn, "Properties", "MemorySize"],
-                    f"{fn} is associated with {assoc.event} with MemorySize {memory}; "
-                    f"the limit is {MAX_MEMORY_MB}",
-                )
-        return out.items
+    def check(self, props: dict[str, Any]) -> tuple[str, str] | None:
+        memory = _as_int(props.get("MemorySize"))
+        if memory is not None and memory > MAX_MEMORY_MB:
+            return "MemorySize", f"with MemorySize {memory}; the limit is {MAX_MEMORY_MB}"
+        return None
 
 
-class EdgeFunctionTimeout(CloudFormationLintRule):  # type: ignore[misc]
+class EdgeFunctionTimeout(_ViewerFunctionRule, CloudFormationLintRule):  # type: ignore[misc]
     id = "E9105"
     shortdesc = "Lambda@Edge viewer function timeout above 5 s"
     description = "Viewer-event Lambda@Edge functions time out after at most 5 seconds."
-    source_url = SOURCE
-    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
 
-    def match(self, cfn: Any) -> list[RuleMatch]:
-        out = _Matches()
-        for assoc, fn, props in _edge_functions(cfn):
-            timeout = _as_int(props.get("Timeout"))
-            if timeout is not None and timeout > MAX_TIMEOUT_S:
-                out.add(
-                    (fn, self.id),
-                    ["Resources", fn, "Properties", "Timeout"],
-                    f"{fn} is associated with {assoc.event} with Timeout {timeout}; "
-                    f"the limit is {MAX_TIMEOUT_S}",
-                )
-        return out.items
+    def check(self, props: dict[str, Any]) -> tuple[str, str] | None:
+        timeout = _as_int(props.get("Timeout"))
+        if timeout is not None and timeout > MAX_TIMEOUT_S:
+            return "Timeout", f"with Timeout {timeout}; the limit is {MAX_TIMEOUT_S}"
+        return None
 
 
-class EdgeFunctionRuntime(CloudFormationLintRule):  # type: ignore[misc]
+class EdgeFunctionRuntime(_ViewerFunctionRule, CloudFormationLintRule):  # type: ignore[misc]
     id = "E9106"
     shortdesc = "Lambda@Edge viewer function runtime unsupported"
     description = "Lambda@Edge supports some Node.js and Python runtimes, and no container images."
-    source_url = SOURCE
-    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
 
-    def match(self, cfn: Any) -> list[RuleMatch]:
-        out = _Matches()
-        for assoc, fn, props in _edge_functions(cfn):
-            if props.get("PackageType") == "Image":
-                out.add(
-                    (fn, self.id),
-                    ["Resources", fn, "Properties", "PackageType"],
-                    f"{fn} is associated with {assoc.event} and is a container image; "
-                    "Lambda@Edge needs a zip package",
-                )
-                continue
-            runtime = props.get("Runtime")
-            if isinstance(runtime, str) and runtime not in SUPPORTED_RUNTIMES:
-                out.add(
-                    (fn, self.id),
-                    ["Resources", fn, "Properties", "Runtime"],
-                    f"{fn} is associated with {assoc.event} with runtime {runtime}; "
-                    f"Lambda@Edge supports {', '.join(sorted(SUPPORTED_RUNTIMES))}",
-                )
-        return out.items
+    def check(self, props: dict[str, Any]) -> tuple[str, str] | None:
+        if props.get("PackageType") == "Image":
+            return "PackageType", "and is a container image; Lambda@Edge needs a zip package"
+        runtime = props.get("Runtime")
+        if isinstance(runtime, str) and runtime not in SUPPORTED_RUNTIMES:
+            supported = ", ".join(sorted(SUPPORTED_RUNTIMES))
+            return "Runtime", f"with runtime {runtime}; Lambda@Edge supports {supported}"
+        return None
 
 
-class EdgeFunctionNumberedVersion(CloudFormationLintRule):  # type: ignore[misc]
+class EdgeFunctionNumberedVersion(_EdgeRule, CloudFormationLintRule):  # type: ignore[misc]
     id = "E9107"
     shortdesc = "Lambda@Edge association is not a numbered version"
     description = "CloudFront associates numbered function versions only: not $LATEST, not aliases."
-    source_url = SOURCE
-    tags: ClassVar[list[str]] = ["lambda", "cloudfront", "lambda@edge"]
 
     def match(self, cfn: Any) -> list[RuleMatch]:
         matches: list[RuleMatch] = []

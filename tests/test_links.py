@@ -77,6 +77,59 @@ def test_bad_layer_options_are_user_errors() -> None:
         build_state([])
 
 
+def test_skeleton_segmentation_and_annotation_layers_round_trip() -> None:
+    base = "https://neuroglancer.lincbrain.org/zarr/tracts/t"
+    skeletons = LayerSpec(
+        url=f"{base}/skeletons",
+        format="precomputed",
+        name="bundles",
+        layer_type="segmentation",
+        segments=(3, 1, 2),
+        skeleton_shader="void main() { emitRGB(orientation); }",
+    )
+    points = LayerSpec(
+        url=f"{base}/annotations",
+        format="precomputed",
+        name="whole brain",
+        layer_type="annotation",
+        shader="void main() { setColor(prop_orientation()); }",
+    )
+    state = neuroglancer.parse_url(viewer_link(build_state([skeletons, points]), LINC))
+    seg, ann = state.layers["bundles"], state.layers["whole brain"]
+    assert seg.type == "segmentation" and sorted(seg.segments) == [1, 2, 3]
+    assert seg.skeleton_shader == "void main() { emitRGB(orientation); }"
+    assert seg.source[0].url == f"{base}/skeletons|neuroglancer-precomputed:"
+    assert ann.type == "annotation" and ann.shader.startswith("void main() { setColor(")
+    assert ann.source[0].url == f"{base}/annotations|neuroglancer-precomputed:"
+    legacy = json.loads(state_json(build_state([skeletons], legacy_sources=True)))
+    assert legacy["layers"][0]["source"][0]["url"] == f"precomputed://{base}/skeletons"
+
+
+def test_layer_options_for_other_layer_types_are_refused() -> None:
+    image = LayerSpec(url="https://v/zarr/x/", format="zarr", name="a")
+    with pytest.raises(UserError, match="apply to segmentation layers"):
+        build_state([LayerSpec(**{**image.__dict__, "segments": (1,)})])
+    with pytest.raises(UserError, match="apply to segmentation layers"):
+        build_state([LayerSpec(**{**image.__dict__, "skeleton_shader": "x"})])
+    ann = LayerSpec(url="https://v/a/", format="precomputed", name="a", layer_type="annotation")
+    with pytest.raises(UserError, match="no --range"):
+        build_state([LayerSpec(**{**ann.__dict__, "contrast": (0.0, 1.0)})])
+    with pytest.raises(UserError, match="precomputed source"):
+        build_state([LayerSpec(**{**ann.__dict__, "format": "zarr"})])
+
+
+def test_resolve_annotation_layer_needs_precomputed() -> None:
+    spec = resolve_layer(f"s3://{B}/zarr/tracts/t/annotations/info", LINC, layer_type="annotation")
+    assert (spec.layer_type, spec.format, spec.name) == ("annotation", "precomputed", "annotations")
+    assert spec.url == "https://neuroglancer.lincbrain.org/zarr/tracts/t/annotations/"
+    with pytest.raises(UserError, match="annotation layer needs a precomputed source, not zarr"):
+        resolve_layer(f"s3://{B}/zarr/{Z}/", LINC, layer_type="annotation")
+    with pytest.raises(
+        UserError, match="--type 'mesh': expected one of image, segmentation, annot"
+    ):
+        resolve_layer(f"s3://{B}/zarr/{Z}/", LINC, layer_type="mesh")  # type: ignore[arg-type]
+
+
 def test_duplicate_names_are_made_unique() -> None:
     spec = LayerSpec(url="https://v/zarr/x/", format="zarr", name="same")
     state = build_state([spec, spec])

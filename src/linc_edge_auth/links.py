@@ -3,7 +3,11 @@
 Contract:
 - `resolve_layer(ref, deployment, ...)` turns one asset reference (S3 URL, viewer-domain URL or
   archive reference) into a `LayerSpec`: the data URL on the viewer domain, the format, a
-  display name (the file name, never a bare UUID) and the layer type.
+  display name (the file name, never a bare UUID) and the layer type (`image`, `segmentation`,
+  or `annotation` for a precomputed annotation source).
+- A `LayerSpec` may carry layer options: `shader` + `contrast` (image; `shader` also annotation),
+  `segments` + `skeleton_shader` (segmentation: the ids shown and how their skeletons are
+  drawn). An option on a layer type it does not apply to is a `UserError`.
 - `build_state(layers, ...)` makes a `neuroglancer.ViewerState` with one layer per spec, the
   layout (`4panel` for one layer, `xy-3d` for several, unless given) and, when a `fetch`
   callable is supplied, `dimensions` + `position` at the centre of the first OME-Zarr layer.
@@ -20,7 +24,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 import neuroglancer
 from neuroglancer import url_state
@@ -36,7 +40,8 @@ from linc_edge_auth.asset_refs import (
 )
 from linc_edge_auth.errors import UserError
 
-LayerType = Literal["image", "segmentation"]
+LayerType = Literal["image", "segmentation", "annotation"]
+LAYER_TYPES: Final[tuple[LayerType, ...]] = get_args(LayerType)
 LAYOUTS: Final = tuple(sorted(neuroglancer.viewer_state.data_panel_layout_types))
 # fetch(url) -> bytes, or None when the object does not exist.
 Fetcher = Callable[[str], bytes | None]
@@ -67,6 +72,8 @@ class LayerSpec:
     shader: str | None = None
     contrast: tuple[float, float] | None = None
     zarr_version: int | None = None
+    segments: tuple[int, ...] = ()  # segmentation: the segment ids shown
+    skeleton_shader: str | None = None  # segmentation: GLSL for its skeletons
 
     def source(self, *, legacy: bool = False) -> str:
         if legacy:
@@ -94,8 +101,10 @@ def resolve_layer(
         archive_path, target = asset.path, asset.s3_url
     key = locate(target, deployment)
     found = resolve_format(key, archive_path=archive_path, override=fmt, ref=ref)
-    if layer_type not in ("image", "segmentation"):
-        raise UserError(f"--type {layer_type!r}: expected image or segmentation")
+    if layer_type not in LAYER_TYPES:
+        raise UserError(f"--type {layer_type!r}: expected one of {', '.join(LAYER_TYPES)}")
+    if layer_type == "annotation" and found != "precomputed":
+        raise UserError(f"{ref}: an annotation layer needs a precomputed source, not {found}")
     return LayerSpec(
         url=viewer_data_url(deployment, key, found),
         format=found,
@@ -116,10 +125,22 @@ def _unique_names(layers: Sequence[LayerSpec]) -> list[LayerSpec]:
 
 def _make_layer(spec: LayerSpec, legacy: bool) -> neuroglancer.Layer:
     source = spec.source(legacy=legacy)
+    if spec.layer_type != "segmentation" and (spec.segments or spec.skeleton_shader):
+        raise UserError(f"{spec.name}: segments and skeleton shaders apply to segmentation layers")
     if spec.layer_type == "segmentation":
         if spec.shader or spec.contrast:
             raise UserError(f"{spec.name}: --shader and --range apply to image layers only")
-        return neuroglancer.SegmentationLayer(source=source)
+        seg = neuroglancer.SegmentationLayer(source=source, segments=list(spec.segments))
+        if spec.skeleton_shader:
+            seg.skeleton_shader = spec.skeleton_shader
+        return seg
+    if spec.layer_type == "annotation":
+        if spec.format != "precomputed" or spec.contrast:
+            raise UserError(f"{spec.name}: annotation layers take a precomputed source, no --range")
+        annotations = neuroglancer.AnnotationLayer(source=source)
+        if spec.shader:
+            annotations.shader = spec.shader
+        return annotations
     layer = neuroglancer.ImageLayer(source=source)
     if spec.shader:
         layer.shader = spec.shader

@@ -12,7 +12,9 @@ import pytest
 from moto import mock_aws
 
 from linc_edge_auth import cli
+from linc_edge_auth.asset_refs import Deployment, locate
 from linc_edge_auth.errors import UserError
+from linc_edge_auth.links import LayerSpec, viewer_link
 from linc_edge_auth.streamlines import convert, link, store, volume
 from streamlines_helpers import decode_skeleton, make_volume, to_world, write_tck, write_trk
 
@@ -63,18 +65,43 @@ def test_streamline_outside_the_volume(tmp_path: Path, vol: volume.VolumeBox) ->
 
 
 def test_destination_outside_served_prefixes() -> None:
-    d = link.Deployment(bucket="linc-data")
-    assert link.served_key("s3://linc-data/zarr/tracts/x", d) == "zarr/tracts/x"
-    for bad in ("s3://other/zarr/x", "s3://linc-data/private/x", "s3://linc-data/zarr/../x"):
-        with pytest.raises(UserError, match="allowed: s3://linc-data/zarr/"):
-            link.served_key(bad, d)
+    d = Deployment(bucket="linc-data")
+    assert locate("s3://linc-data/zarr/tracts/x", d) == "zarr/tracts/x"
+    for bad in ("s3://other/zarr/x", "s3://linc-data/private/x", "s3://linc-data/zarr/"):
+        with pytest.raises(UserError, match=r"allowed: s3://linc-data/\{zarr/,blobs/\}"):
+            locate(bad, d)
+    with pytest.raises(UserError, match="not a plain path"):
+        locate("s3://linc-data/zarr/../x", d)
 
 
-def test_cli_error_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("dest", "volume", "message"),
+    [
+        (
+            "s3://elsewhere/zarr/t",
+            None,
+            "bucket 'elsewhere' is not served (allowed: s3://linc-data/",
+        ),
+        ("s3://linc-data/private/t", None, "'private/t' is not under a served prefix (allowed: "),
+        ("out", "s3://elsewhere/zarr/v.nii", "bucket 'elsewhere' is not served (allowed: "),
+    ],
+)
+def test_cli_error_is_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    dest: str,
+    volume: str | None,
+    message: str,
+) -> None:
+    monkeypatch.setenv("LINC_BUCKET", "linc-data")
     src = write_trk(tmp_path / "t.trk", LINE)
-    code = cli.main(["streamlines", "convert", str(src), "s3://elsewhere/zarr/t"])
+    extra = ["--volume", volume] if volume else []
+    out = str(tmp_path / dest) if "://" not in dest else dest
+    code = cli.main(["streamlines", "convert", str(src), out, *extra])
     err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "not in the served bucket" in err
+    assert code == 2 and err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "out").exists()
 
 
 class FlakyClient:
@@ -105,11 +132,12 @@ def test_s3_destination_and_link(tmp_path: Path, vol: volume.VolumeBox) -> None:
     assert result.segments == [1, 2, 3] and "zarr/tracts/t/skeletons/3" in keys
     blob = s3.get_object(Bucket="linc-data", Key="zarr/tracts/t/skeletons/2")["Body"].read()
     assert decode_skeleton(blob)[0].shape == (30, 3)
+    volume_layer = LayerSpec(url="https://v.example/zarr/v.nii.gz", format="nifti", name="volume")
     state = link.streamlines_state(
         "https://v.example/zarr/tracts/t", outputs=convert.OUTPUTS, segments=result.segments,
-        volume_url="https://v.example/zarr/v.nii.gz",
+        volume=volume_layer,
     )  # fmt: skip
-    url = link.viewer_link(state, "https://v.example")
+    url = viewer_link(state, Deployment(viewer_url="https://v.example"))
     assert url.startswith("https://v.example/#!")
     parsed = __import__("neuroglancer").parse_url(url)
     sources = [layer.source[0].url for layer in parsed.layers]
@@ -118,6 +146,13 @@ def test_s3_destination_and_link(tmp_path: Path, vol: volume.VolumeBox) -> None:
         "https://v.example/zarr/tracts/t/skeletons|neuroglancer-precomputed:",
         "https://v.example/zarr/tracts/t/annotations|neuroglancer-precomputed:",
     ]
+    bundles = parsed.layers["streamlines (bundles)"]
+    assert (
+        sorted(bundles.segments) == [1, 2, 3] and "emitRGB(orientation)" in bundles.skeleton_shader
+    )
+    whole = parsed.layers["streamlines (whole brain)"]
+    assert whole.type == "annotation" and "prop_orientation()" in whole.shader
+    assert list(parsed.dimensions.names) == ["x", "y", "z"] and parsed.layout.type == "xy-3d"
 
 
 @mock_aws

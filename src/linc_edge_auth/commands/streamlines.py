@@ -63,31 +63,36 @@ def run_synth(args: argparse.Namespace) -> int:
 
 
 def run_convert(args: argparse.Namespace) -> int:
+    from linc_edge_auth.asset_refs import Deployment, locate, viewer_data_url
+    from linc_edge_auth.links import LayerSpec, resolve_layer, viewer_link
     from linc_edge_auth.streamlines import convert, link, store, volume
 
-    deployment = link.Deployment.from_env()
+    deployment = Deployment.from_env()
     client = None
     dest: store.Store
     base_url: str | None = args.data_url
     if args.dest.startswith("s3://"):
-        key = link.served_key(args.dest, deployment)
+        key = locate(args.dest, deployment)
         client = store.s3_client()
         dest_store: store.Store = store.S3Store(
             deployment.bucket, key, client, workers=max(1, args.workers)
         )
-        base_url = base_url or deployment.data_url(key)
+        # The destination is a folder of precomputed sources (skeletons/, annotations/).
+        base_url = base_url or viewer_data_url(deployment, key, "precomputed")
     elif "://" in args.dest:
         raise UserError(f"{args.dest}: expected a local folder or s3://BUCKET/PREFIX")
     else:
         dest_store = store.LocalStore(Path(args.dest), overwrite=args.overwrite)
     dest = dest_store
-    volume_url = args.volume_url
+    volume_layer = None
+    if args.volume_url:
+        volume_layer = LayerSpec(url=args.volume_url, format="nifti", name="volume")
     box = None
     try:
         if args.volume:
             if args.volume.startswith("s3://"):
-                vkey = link.served_key(args.volume, deployment)
-                volume_url = volume_url or deployment.data_url(vkey)
+                served = resolve_layer(args.volume, deployment, name="volume", fmt="nifti")
+                volume_layer = volume_layer or served
                 client = client or store.s3_client()
             box = volume.VolumeBox.from_header(volume.read_header(args.volume, client))
         opts = convert.Options(
@@ -112,8 +117,8 @@ def run_convert(args: argparse.Namespace) -> int:
     )
     if base_url:
         state = link.streamlines_state(
-            base_url, outputs=opts.outputs, segments=result.segments, volume_url=volume_url,
+            base_url, outputs=opts.outputs, segments=result.segments, volume=volume_layer,
             name=args.input.stem,
         )  # fmt: skip
-        print(link.viewer_link(state, deployment.viewer_url))
+        print(viewer_link(state, deployment))
     return 0

@@ -1,73 +1,55 @@
-"""Where converted layers may go, and the viewer link that shows them over their volume.
+"""The viewer state that shows converted streamlines over their volume.
 
 Contract:
-- `Deployment` mirrors the viewer-links library's (branch `links`, not yet in main): viewer
-  origin, asset bucket, served path patterns; `from_env()` reads the same variables
-  (`LINC_VIEWER_URL`, `LINC_BUCKET`, `LINC_DATA_PREFIXES`). TODO: switch to
-  `linc_edge_auth.asset_refs.Deployment` / `linc_edge_auth.links` once merged.
-- `served_key(s3_url, deployment)` returns the key of an `s3://BUCKET/KEY` under a served
-  prefix, or raises `UserError` naming what is allowed.
-- `streamlines_state(...)` builds a `neuroglancer.ViewerState`: the volume (`URL|nifti:`), the
-  skeleton segmentation layer with every bundle visible and coloured by orientation, and the
-  annotation layer coloured by its `orientation` property; `viewer_link` encodes it with
-  `neuroglancer.url_state.to_url`.
+- Where layers may go and how their URLs are spelled is `linc_edge_auth.asset_refs`'s
+  (`Deployment`, `locate`, `viewer_data_url`); layers, states and links are
+  `linc_edge_auth.links`'s. This module only says which layers a conversion adds.
+- `streamlines_layers(base_url, ...)` lists the `LayerSpec`s under a converted folder: the
+  skeleton segmentation layer (`BASE/skeletons`, every bundle visible, coloured by orientation)
+  and the annotation layer (`BASE/annotations`, coloured by its `orientation` property).
+- `streamlines_state(base_url, ..., volume=...)` is `links.build_state` of the volume layer (if
+  any) and those layers, in `xy-3d`, with millimetre x/y/z display dimensions.
 """
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import neuroglancer
-from neuroglancer import url_state
 
-from linc_edge_auth.errors import UserError
+from linc_edge_auth.links import LayerSpec, build_state
 
-DEFAULT_VIEWER_URL = "https://neuroglancer.lincbrain.org"
-DEFAULT_BUCKET = "linc-brain-mit-prod-us-east-2"
-DEFAULT_DATA_PREFIXES = ("/zarr/*", "/blobs/*")
 SKELETON_SHADER = "void main() {\n  emitRGB(orientation);\n}\n"
 ANNOTATION_SHADER = "void main() {\n  setColor(prop_orientation());\n}\n"
 
 
-@dataclass(frozen=True)
-class Deployment:
-    viewer_url: str = DEFAULT_VIEWER_URL
-    bucket: str = DEFAULT_BUCKET
-    data_prefixes: tuple[str, ...] = DEFAULT_DATA_PREFIXES
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Deployment:
-        env = os.environ if env is None else env
-        prefixes = env.get("LINC_DATA_PREFIXES")
-        return cls(
-            viewer_url=(env.get("LINC_VIEWER_URL") or DEFAULT_VIEWER_URL).rstrip("/"),
-            bucket=env.get("LINC_BUCKET") or DEFAULT_BUCKET,
-            data_prefixes=tuple(p for p in re.split(r"[,\s]+", prefixes) if p)
-            if prefixes
-            else DEFAULT_DATA_PREFIXES,
+def streamlines_layers(
+    base_url: str, *, outputs: Sequence[str], segments: Sequence[int], name: str = "streamlines"
+) -> list[LayerSpec]:
+    base = base_url.rstrip("/")
+    layers = []
+    if "skeletons" in outputs:
+        layers.append(
+            LayerSpec(
+                url=f"{base}/skeletons",
+                format="precomputed",
+                name=f"{name} (bundles)",
+                layer_type="segmentation",
+                segments=tuple(int(s) for s in segments),
+                skeleton_shader=SKELETON_SHADER,
+            )
         )
-
-    @property
-    def key_prefixes(self) -> tuple[str, ...]:
-        return tuple(p.strip("/").removesuffix("*") for p in self.data_prefixes)
-
-    def data_url(self, key: str) -> str:
-        return f"{self.viewer_url}/{key.lstrip('/')}"
-
-
-def served_key(s3_url: str, deployment: Deployment) -> str:
-    bucket, _, key = s3_url.removeprefix("s3://").partition("/")
-    allowed = ", ".join(f"s3://{deployment.bucket}/{p}..." for p in deployment.key_prefixes)
-    if not s3_url.startswith("s3://") or bucket != deployment.bucket:
-        raise UserError(f"{s3_url}: not in the served bucket (allowed: {allowed})")
-    if ".." in key.split("/") or not any(key.startswith(p) for p in deployment.key_prefixes):
-        raise UserError(f"{s3_url}: outside the served prefixes (allowed: {allowed})")
-    if key.rstrip("/") in {p.rstrip("/") for p in deployment.key_prefixes}:
-        raise UserError(f"{s3_url}: give a folder under the prefix, not the prefix itself")
-    return key
+    if "annotations" in outputs:
+        layers.append(
+            LayerSpec(
+                url=f"{base}/annotations",
+                format="precomputed",
+                name=f"{name} (whole brain)",
+                layer_type="annotation",
+                shader=ANNOTATION_SHADER,
+            )
+        )
+    return layers
 
 
 def streamlines_state(
@@ -75,30 +57,12 @@ def streamlines_state(
     *,
     outputs: Sequence[str],
     segments: Sequence[int],
-    volume_url: str | None = None,
+    volume: LayerSpec | None = None,
     name: str = "streamlines",
 ) -> neuroglancer.ViewerState:
-    state = neuroglancer.ViewerState()
+    layers = streamlines_layers(base_url, outputs=outputs, segments=segments, name=name)
+    state = build_state(([volume] if volume else []) + layers, layout="xy-3d")
     state.dimensions = neuroglancer.CoordinateSpace(
         names=["x", "y", "z"], units="m", scales=[1e-3] * 3
     )
-    if volume_url:
-        state.layers["volume"] = neuroglancer.ImageLayer(source=f"{volume_url}|nifti:")
-    base = base_url.rstrip("/")
-    if "skeletons" in outputs:
-        layer = neuroglancer.SegmentationLayer(
-            source=f"{base}/skeletons|neuroglancer-precomputed:",
-            segments=[int(s) for s in segments],
-            skeleton_shader=SKELETON_SHADER,
-        )
-        state.layers[f"{name} (bundles)"] = layer
-    if "annotations" in outputs:
-        state.layers[f"{name} (whole brain)"] = neuroglancer.AnnotationLayer(
-            source=f"{base}/annotations|neuroglancer-precomputed:", shader=ANNOTATION_SHADER
-        )
-    state.layout = "xy-3d"
     return state
-
-
-def viewer_link(state: neuroglancer.ViewerState, viewer_url: str) -> str:
-    return str(url_state.to_url(state, prefix=f"{viewer_url.rstrip('/')}/"))
