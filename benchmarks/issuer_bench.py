@@ -146,7 +146,7 @@ def main() -> None:
         from edge_auth.cookie_policy import HASH_SHA256, build_custom_policy
 
         runtime.reset_runtime()
-        context = Context()
+        context: Any = Context()
         assert lambda_handler(event, context)["statusCode"] == 200  # cold: fetch JWKS + secret
         settings = runtime.get_runtime().settings
         public = archive_key.public_key()
