@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from typing import Any, Final
 from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -325,10 +325,23 @@ resolver.exception_handler(Exception)(handle_unexpected)
 
 
 # -- entry point ---------------------------------------------------------------------------
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler(capture_response=False)
+def _request_id(event: object) -> str | None:
+    """API Gateway's request id, the log correlation id (Powertools' API_GATEWAY_HTTP path).
+
+    Read directly rather than through `correlation_id_path`, which runs a JMESPath query on
+    every invocation for the same two-key lookup.
+    """
+    if isinstance(event, dict):
+        request_context = event.get("requestContext")
+        if isinstance(request_context, dict):
+            request_id = request_context.get("requestId")
+            if isinstance(request_id, str):
+                return request_id
+    return None
+
+
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def _invoke(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
     if not isinstance(event, dict) or not isinstance(event.get("requestContext"), dict):
         return {
@@ -338,3 +351,16 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             '"action":"Invoke through the HTTP API (payload format 2.0)."}',
         }
     return resolver.resolve(event, context)
+
+
+# With tracing off (outside Lambda, SAM local, POWERTOOLS_TRACE_DISABLED) the X-Ray SDK is
+# disabled and capture_lambda_handler would only build a throw-away dummy subsegment per request.
+_traced: Callable[[dict[str, Any], LambdaContext], dict[str, Any]] = (
+    _invoke if tracer.disabled else tracer.capture_lambda_handler(capture_response=False)(_invoke)
+)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    logger.set_correlation_id(_request_id(event))
+    return _traced(event, context)

@@ -78,13 +78,18 @@ class CachedSigner:
         self._hash_algorithm = hash_algorithm
         self._digest: bytes | None = None
         self._key: SigningKey | None = None
+        self._pem: str | None = None
 
     def current_key(self) -> SigningKey:
         pem = self._pem_source()
+        # Powertools hands back its cached str object while the cache is fresh: no need to hash.
+        if pem is self._pem and self._key is not None:
+            return self._key
         digest = hashlib.sha256(pem.encode("utf-8")).digest()
         if self._key is None or digest != self._digest:
             self._key = load_signing_key(pem)
             self._digest = digest
+        self._pem = pem
         return self._key
 
     def sign(self, policy: bytes) -> bytes:

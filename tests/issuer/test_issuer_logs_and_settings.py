@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from typing import Any
 
@@ -166,3 +168,22 @@ def test_auth_rule_semantics() -> None:
 def test_auth_rule_is_parsed_strictly(rule: str) -> None:
     with pytest.raises(RuleSyntaxError):
         parse_rule(rule)
+
+
+def test_log_lines_carry_the_api_gateway_request_id(issuer_invoke: Any, issuer_token: Any) -> None:
+    from cookie_issuer.observability import logger
+
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    for request_id in ("req-one", "req-two"):
+        stream = io.StringIO()
+        previous = handler.setStream(stream)
+        try:
+            event = load_event("permissions", issuer_token())
+            event["requestContext"]["requestId"] = request_id
+            assert issuer_invoke(event)["statusCode"] == 200
+        finally:
+            handler.setStream(previous)
+        lines = [json.loads(line) for line in stream.getvalue().splitlines() if line]
+        minted = [line for line in lines if line.get("message") == "cookies minted"]
+        assert [line["correlation_id"] for line in minted] == [request_id]
