@@ -68,8 +68,11 @@ def main() -> None:
         # not part of the decision, so each call reuses one event (the handler never mutates it).
         return lambda: handler.lambda_handler(event, None)
 
+    table = bytes.maketrans(b"-_~", b"+=/")
+    raw_cookie = cookie.encode("ascii")
+
     def floor() -> object:
-        return json.loads(base64.b64decode(cookie.translate(str.maketrans("-_~", "+=/"))))
+        return json.loads(base64.b64decode(raw_cookie.translate(table)))
 
     cases = [
         ("pass-through with cookies", run(with_cookies)),

@@ -51,8 +51,9 @@ MAX_COOKIE_VALUE_BYTES: Final = 4096
 #: Epoch seconds must fit CloudFront's range; also keeps absurd integers out of comparisons.
 MAX_EPOCH: Final = 2**32
 
-_ENCODE_TABLE: Final = str.maketrans({"+": "-", "=": "_", "/": "~"})
-_DECODE_TABLE: Final = str.maketrans({"-": "+", "_": "=", "~": "/"})
+# bytes.translate is a C table lookup; str.translate with a dict is several times slower.
+_ENCODE_TABLE: Final = bytes.maketrans(b"+=/", b"-_~")
+_DECODE_TABLE: Final = bytes.maketrans(b"-_~", b"+=/")
 _CF_B64_ALPHABET: Final = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~"
 )
@@ -186,7 +187,7 @@ def build_canned_policy(resource: str, expires: int | float | datetime) -> str:
 
 def cf_b64encode(data: bytes) -> str:
     """Base64 with CloudFront's substitutions, as used in cookie values and signed URLs."""
-    return base64.b64encode(data).decode("ascii").translate(_ENCODE_TABLE)
+    return base64.b64encode(data).translate(_ENCODE_TABLE).decode("ascii")
 
 
 def cf_b64decode(value: str) -> bytes:
@@ -196,7 +197,7 @@ def cf_b64decode(value: str) -> bytes:
     if not value or not _CF_B64_ALPHABET.issuperset(value):
         raise PolicyEncodingError("value is not CloudFront base64")
     try:
-        return base64.b64decode(value.translate(_DECODE_TABLE), validate=True)
+        return base64.b64decode(value.encode("ascii").translate(_DECODE_TABLE), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise PolicyEncodingError("value is not CloudFront base64") from exc
 
@@ -253,12 +254,15 @@ def _source_ip_condition(condition: dict[str, Any]) -> str:
     return value
 
 
+_DECODER: Final = json.JSONDecoder(
+    object_pairs_hook=_unique_object, parse_constant=_reject_constant
+)
+
+
 def parse_policy_json(text: str) -> Policy:
     """Parse decoded policy JSON strictly into a Policy."""
     try:
-        document = json.loads(
-            text, object_pairs_hook=_unique_object, parse_constant=_reject_constant
-        )
+        document = _DECODER.decode(text)
     except PolicyError:
         raise
     except (ValueError, RecursionError) as exc:
@@ -312,6 +316,13 @@ def resource_matches(pattern: str, url: str) -> bool:
     Case-sensitive. Greedy two-pointer algorithm with single backtrack point: linear in practice,
     O(len(pattern) * len(url)) worst case, no recursion and no regular expressions.
     """
+    # Fast paths for the shapes the issuer signs (`https://host/*`) and exact resources.
+    if "?" not in pattern:
+        stars = pattern.count("*")
+        if stars == 0:
+            return pattern == url
+        if stars == 1 and pattern.endswith("*"):
+            return url.startswith(pattern[:-1])
     p = u = 0
     star = -1
     star_u = 0
