@@ -13,7 +13,6 @@ MAX_ATTEMPTS within ATTEMPT_WINDOW_MS instead of looping.
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 
 from edge_auth.return_path import (
     ATTEMPTS_STORAGE_KEY,
@@ -109,6 +108,8 @@ _BAD_REQUEST_HEADERS: Final = _headers(
 
 def login_url(return_path: str) -> str:
     """The issuer's login URL for an already-sanitised return path."""
+    from urllib.parse import quote  # see return_path.safe_return_path: kept off cold import
+
     return f"{LOGIN_PATH}?{RETURN_PARAM}={quote(return_path, safe='')}"
 
 
