@@ -167,6 +167,13 @@ def _zarr_level(prefix: str, volume: np.ndarray[Any, Any]) -> dict[str, tuple[by
     return objects
 
 
+def _halve(volume: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """2x2x2 block means of the whole blocks (a trailing odd voxel is dropped)."""
+    n0, n1, n2 = (size // 2 for size in volume.shape)
+    blocks = volume[: 2 * n0, : 2 * n1, : 2 * n2].reshape(n0, 2, n1, 2, n2, 2)
+    return np.asarray(blocks.mean(axis=(1, 3, 5)).round(), dtype=volume.dtype)
+
+
 def ome_zarr_objects(
     prefix: str,
     volume: np.ndarray[Any, Any],
@@ -175,10 +182,11 @@ def ome_zarr_objects(
 ) -> dict[str, tuple[bytes, str]]:
     """OME-Zarr objects for a (z, y, x) volume: voxel size and centre of voxel 0 in mm (z, y, x).
 
-    Level 1 keeps every other voxel; its voxels stand for 2x2x2 blocks, so its translation is
-    the centre of the first block (half a level-0 voxel further on).
+    Level 1 averages 2x2x2 blocks, so its translation is the centre of the first block (half a
+    level-0 voxel further on). An odd last voxel is left out of it: a block half outside level
+    0 would stick out past the volume where Neuroglancer draws level 1 under level 0.
     """
-    levels = [volume, volume[::2, ::2, ::2]]
+    levels = [volume, _halve(volume)]
     axes = [{"name": n, "type": "space", "unit": "millimeter"} for n in ("z", "y", "x")]
     datasets = [
         {

@@ -91,12 +91,16 @@ def test_orient_refuses_an_oblique_qform() -> None:
         orient(np.zeros((2, 2, 2), np.uint8), affine)
 
 
-def test_level_one_covers_the_same_box(assets: SampleAssets) -> None:
+def test_level_one_starts_with_level_zero_and_never_sticks_out(assets: SampleAssets) -> None:
     zattrs = json.loads(assets.objects[assets.zarr_prefix + ".zattrs"][0])
-    datasets = zattrs["multiscales"][0]["datasets"]
-    low = []
-    for level in datasets:
+    low, high = [], []
+    for level in zattrs["multiscales"][0]["datasets"]:
         t = {x["type"]: x for x in level["coordinateTransformations"]}
-        low.append(np.array(t["translation"]["translation"]) - np.array(t["scale"]["scale"]) / 2)
+        scale = np.array(t["scale"]["scale"])
+        start = np.array(t["translation"]["translation"]) - scale / 2
+        shape = json.loads(assets.objects[f"{assets.zarr_prefix}{level['path']}/.zarray"][0])
+        low.append(start)
+        high.append(start + scale * np.array(shape["shape"]))
     assert np.allclose(low[0], low[1])
+    assert (high[1] <= high[0] + 1e-9).all(), (high, assets.shape)
     assert assets.objects[assets.blob_key][0] == assets.nifti  # the NIfTI is uploaded as is
