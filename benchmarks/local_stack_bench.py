@@ -25,9 +25,11 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from benchmarks.table import print_table
 from edge_auth.cookie_policy import build_custom_policy, cf_b64encode
+from linc_edge_auth.asset_refs import Deployment
 from local_stack.archive import SESSION_COOKIE
 from local_stack.cloudfront import CloudFrontEmulator
-from local_stack.stack import LocalStack, StackConfig, sample_state, viewer_link
+from local_stack.sample_link import sample_link
+from local_stack.stack import ASSET_BUCKET, LocalStack, StackConfig, data_prefixes
 
 CHROMIUM: Final = "/usr/bin/chromium"
 CHROMIUM_ARGS: Final = [
@@ -134,11 +136,15 @@ def _page_loads(stack: LocalStack, plain: CloudFrontEmulator) -> tuple[float, fl
     from playwright.sync_api import sync_playwright
 
     assert stack.archive is not None and stack.assets is not None and stack.emulator is not None
+    assert stack.tracts is not None and stack.distribution is not None
     session = stack.archive.session_jwt("alice", approved=True)
     on_origin = f"http://localhost:{stack.emulator.port}"
     off_origin = f"http://localhost:{plain.port}"
-    on_url = viewer_link(on_origin, sample_state(on_origin, stack.assets))
-    off_url = viewer_link(off_origin, sample_state(off_origin, stack.assets))
+    prefixes = data_prefixes(stack.distribution)
+    on_url, off_url = (
+        sample_link(Deployment(origin, ASSET_BUCKET, prefixes), stack.assets, stack.tracts)
+        for origin in (on_origin, off_origin)
+    )
     on: list[float] = []
     off: list[float] = []
     with sync_playwright() as playwright:

@@ -1,7 +1,8 @@
 """Start and stop the whole local stack; describe it in `.local-stack/stack.json`.
 
 Contract: `LocalStack(config).start()` generates dev keys, starts moto (S3 + Secrets Manager),
-seeds the viewer bucket (viewer/dist) and the asset bucket (sample OME-Zarr + NIfTI), stores the
+seeds the viewer bucket (viewer/dist) and the asset bucket (sample OME-Zarr, NIfTI and
+streamlines), stores the
 signing key as a secret, starts the archive stand-in, the CloudFront emulator (behaviors from
 template.yaml) and the issuer API, configures the in-process issuer through environment
 variables (as the template does), and writes `stack.json` (format: README "Local stack").
@@ -13,11 +14,11 @@ from __future__ import annotations
 import json
 import os
 import socket
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from linc_edge_auth.asset_refs import Deployment
 from local_stack.archive import AUDIENCE, SESSION_COOKIE, ArchiveStandIn, DemoUser, demo_users
 from local_stack.cloudfront import CloudFrontEmulator
 from local_stack.cloudfront_template import Distribution, load_distribution
@@ -25,6 +26,8 @@ from local_stack.issuer_api import IssuerApiServer
 from local_stack.keys import DevKeys, generate_dev_keys
 from local_stack.s3 import LocalAws
 from local_stack.sample_data import SampleAssets, sample_objects
+from local_stack.sample_link import sample_link
+from local_stack.sample_streamlines import SampleStreamlines, sample_streamlines
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 VIEWER_BUCKET: Final = "linc-local-viewer"
@@ -68,30 +71,13 @@ def _check_port(port: int, option: str) -> None:
             ) from None
 
 
-def sample_state(viewer: str, assets: SampleAssets) -> dict[str, Any]:
-    """The archive's External Services shape, with axes in mm and a zoom that fits the brain.
-
-    The NIfTI is in the bucket too (stack.json `assets.nifti`); it is not in the sample link
-    because its scanner affine places it elsewhere than the OME-Zarr (two unaligned layers).
-    """
-    return {
-        "dimensions": {axis: [0.001, "m"] for axis in ("x", "y", "z")},
-        "layers": [
-            {
-                "type": "image",
-                "source": f"zarr2://{viewer}/{assets.zarr_prefix}",
-                "name": "sample brain (OME-Zarr)",
-            },
-        ],
-        "layout": "4panel",
-        "crossSectionScale": 0.25,
-        "projectionScale": 160,
-    }
-
-
-def viewer_link(viewer: str, state: dict[str, Any]) -> str:
-    text = json.dumps(state, separators=(",", ":"))
-    return f"{viewer}/#!" + urllib.parse.quote(text, safe="")
+def data_prefixes(distribution: Distribution) -> tuple[str, ...]:
+    """The path patterns behind the trusted key group: what `asset_refs.Deployment` serves."""
+    return tuple(
+        "/" + b.path_pattern.lstrip("/")
+        for b in distribution.behaviors
+        if b.requires_signed_cookies and distribution.origins[b.origin_id].kind == "s3"
+    )
 
 
 class LocalStack:
@@ -101,6 +87,7 @@ class LocalStack:
         self.keys: DevKeys | None = None
         self.users: list[DemoUser] = demo_users()
         self.assets: SampleAssets | None = None
+        self.tracts: SampleStreamlines | None = None
         self.archive: ArchiveStandIn | None = None
         self.emulator: CloudFrontEmulator | None = None
         self.issuer_api: IssuerApiServer | None = None
@@ -135,7 +122,8 @@ class LocalStack:
         self.aws.create_bucket(ASSET_BUCKET)
         viewer_files = self.aws.upload_directory(VIEWER_BUCKET, cfg.viewer_dist)
         self.assets = assets = sample_objects()
-        self.aws.put_objects(ASSET_BUCKET, assets.objects)
+        self.tracts = tracts = sample_streamlines(assets.nifti)
+        self.aws.put_objects(ASSET_BUCKET, {**assets.objects, **tracts.objects})
         self.aws.put_secret(SIGNING_SECRET, keys.cloudfront.private_pem)
 
         # Bind the archive first: the template parameters and the issuer need its URL.
@@ -154,7 +142,8 @@ class LocalStack:
         self.emulator.start(port=cfg.viewer_port)
         viewer_local = f"http://localhost:{self.emulator.port}"
         viewer_public = f"https://localhost:{self.emulator.port}"
-        link = viewer_link(viewer_local, sample_state(viewer_local, assets))
+        deployment = Deployment(viewer_local, ASSET_BUCKET, data_prefixes(self.distribution))
+        link = sample_link(deployment, assets, tracts)
         self.archive.viewer_public_origin = viewer_public
         self.archive.viewer_local_origin = viewer_local
         self.archive.sample_link = link
@@ -229,7 +218,8 @@ class LocalStack:
     def _describe(
         self, viewer: str, public: str, archive: str, link: str, viewer_files: int
     ) -> dict[str, Any]:
-        assert self.keys and self.assets and self.emulator and self.issuer_api
+        assert self.keys and self.assets and self.tracts and self.emulator and self.issuer_api
+        assert self.distribution is not None
         cloudfront = self.keys.cloudfront
         return {
             "version": STACK_JSON_VERSION,
@@ -253,7 +243,11 @@ class LocalStack:
                 "nifti": "/" + self.assets.blob_key,
                 "source": self.assets.source,
                 "shape_zyx": list(self.assets.shape),
+                "streamlines": "/" + self.tracts.prefix,
+                "streamlines_count": self.tracts.count,
+                "streamlines_segments": list(self.tracts.segments),
             },
+            "data_prefixes": list(data_prefixes(self.distribution)),
             "signing": {
                 "key_pair_id": cloudfront.key_pair_id,
                 "hash_algorithm": self.config.hash_algorithm,
