@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "linc_edge_auth.commands.link",
     "linc_edge_auth.commands.keys",
     "linc_edge_auth.commands.streamlines",
+    "linc_edge_auth.commands.viewer_deploy",
 )
 
 

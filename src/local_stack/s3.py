@@ -2,8 +2,8 @@
 
 Contract: `LocalAws.start(port)` runs `moto.server.ThreadedMotoServer` on 127.0.0.1 (port 0 picks
 a free one) and `client(service)` returns a boto3 client bound to it with dummy credentials.
-`upload_directory` puts every file of a folder (the viewer build) with its Content-Type
-(`.js` text/javascript, `.wasm` application/wasm, ...); `put_objects` seeds assets;
+`upload_directory` publishes the viewer build with `linc_edge_auth.viewer_deploy` (the same
+Content-Type and Cache-Control as a deployment); `put_objects` seeds assets;
 `put_secret` stores the signing key. `env()` is what a process needs to reach it with boto3
 (AWS_ENDPOINT_URL, dummy credentials, us-east-1), which is how the issuer's Powertools
 SecretsProvider finds local Secrets Manager.
@@ -12,36 +12,16 @@ SecretsProvider finds local Secrets Manager.
 from __future__ import annotations
 
 import logging
-import mimetypes
 from pathlib import Path
 from typing import Any, Final
 
 import boto3
 from moto.server import ThreadedMotoServer
 
+from linc_edge_auth.viewer_deploy import publish
+
 REGION: Final = "us-east-1"
 DUMMY_KEY: Final = "testing"
-_TYPES: Final = {
-    ".js": "text/javascript",
-    ".mjs": "text/javascript",
-    ".wasm": "application/wasm",
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css",
-    ".json": "application/json",
-    ".svg": "image/svg+xml",
-    ".map": "application/json",
-    ".png": "image/png",
-    ".ico": "image/x-icon",
-    ".txt": "text/plain; charset=utf-8",
-}
-
-
-def content_type_for(path: str) -> str:
-    suffix = Path(path).suffix.lower()
-    if suffix in _TYPES:
-        return _TYPES[suffix]
-    guessed, _ = mimetypes.guess_type(path)
-    return guessed or "application/octet-stream"
 
 
 class LocalAws:
@@ -100,15 +80,8 @@ class LocalAws:
         )
 
     def upload_directory(self, bucket: str, folder: Path) -> int:
-        s3 = self.client("s3")
-        count = 0
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            key = path.relative_to(folder).as_posix()
-            s3.put_object(
-                Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type_for(key)
-            )
-            count += 1
-        return count
+        """The viewer build, exactly as `linc-edge-auth viewer-deploy` publishes it."""
+        return len(publish(folder, bucket, self.client("s3")))
 
     def put_objects(self, bucket: str, objects: dict[str, tuple[bytes, str]]) -> None:
         s3 = self.client("s3")

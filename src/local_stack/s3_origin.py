@@ -52,6 +52,8 @@ def fetch_object(
         ("Content-Type", str(found.get("ContentType", "application/octet-stream"))),
         ("Accept-Ranges", "bytes"),
     ]
+    if "CacheControl" in found:
+        out.append(("Cache-Control", str(found["CacheControl"])))
     if "ETag" in found:
         out.append(("ETag", str(found["ETag"])))
     if "LastModified" in found:

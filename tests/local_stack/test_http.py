@@ -158,5 +158,18 @@ def test_viewer_files_pass_the_edge_with_their_mime_types(local_stack: dict[str,
         )
         assert status == 200 and body
         assert headers["Content-Type"] == expected
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
     snapshot = stats(local_stack)
     assert snapshot["edge_invocations"] == 2 and snapshot["data_requests"] == 0
+
+
+def test_viewer_page_is_revalidated_on_every_navigation(local_stack: dict[str, Any]) -> None:
+    # Without no-cache a browser may reuse index.html from its cache, the navigation never
+    # reaches the edge function, and expiring cookies are not refreshed.
+    with_cookies = mint(local_stack)
+    cookie = "; ".join(f"{k}={v}" for k, v in with_cookies.items())
+    status, headers, body = http(
+        local_stack["viewer_url"], headers={"Sec-Fetch-Mode": "navigate", "Cookie": cookie}
+    )
+    assert status == 200 and b"<html" in body.lower()
+    assert headers["Cache-Control"] == "no-cache"
