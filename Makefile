@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: help venv test lint typecheck pytest bench run viewer sam-venv sam-build sam-validate clean \
+.PHONY: help venv test lint typecheck pytest bench run viewer deploy-viewer sam-venv sam-build sam-validate clean \
 	build-EdgeAuthFunction build-IssuerFunction
 
 help:  ## list the targets
@@ -39,6 +39,11 @@ viewer:  ## build stock Neuroglancer into viewer/dist (cached; see viewer/README
 	bash viewer/build.sh
 
 # Ports: make run ARGS="--viewer-port 9000", or LOCAL_STACK_VIEWER_PORT=9000 make run.
+deploy-viewer: venv viewer  ## publish viewer/dist: make deploy-viewer VIEWER_BUCKET=... DISTRIBUTION_ID=...
+	@test -n "$(VIEWER_BUCKET)" || { echo "set VIEWER_BUCKET (stack output ViewerBucketName)" >&2; exit 2; }
+	$(BIN)/linc-edge-auth viewer-deploy --bucket "$(VIEWER_BUCKET)" \
+		$(if $(DISTRIBUTION_ID),--distribution-id "$(DISTRIBUTION_ID)")
+
 run: venv  ## the local stack: viewer, S3, archive stand-in, CloudFront emulator (Ctrl-C stops)
 	bash viewer/build.sh
 	$(PY) -m local_stack $(ARGS)
