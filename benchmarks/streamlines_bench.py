@@ -1,7 +1,7 @@
-"""Streamlines: conversion throughput vs nibabel reading alone, and peak memory (ru_maxrss).
+"""Streamlines: conversion throughput vs nibabel reading alone, and peak memory (VmHWM).
 
 A synthetic .trk of STREAMLINES curves (POINTS points each) is generated in a temp folder first.
-Each measurement runs in its own subprocess so ru_maxrss is that step's peak. The ratio
+Each measurement runs in its own subprocess and reports its VmHWM, that step's own peak. The ratio
 (convert time / nibabel lazy-read time) survives a noisy shared machine better than absolutes.
 Set LINC_BENCH_STREAMLINES to change the size (default 1,000,000).
 """
@@ -31,22 +31,34 @@ print("{}")
 """
 _READ = """
 import json, resource, sys, time
+def _hwm():
+    # VmHWM belongs to this process image; ru_maxrss would carry the parent's peak across exec.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 import nibabel as nib
 t = time.perf_counter(); n = 0
 for s in nib.streamlines.load(sys.argv[1], lazy_load=True).streamlines:
     n += 1
 print(json.dumps({"s": time.perf_counter() - t, "n": n,
-                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                  "rss": _hwm()}))
 """
 _CONVERT = """
 import json, resource, sys, time
+def _hwm():
+    # VmHWM belongs to this process image; ru_maxrss would carry the parent's peak across exec.
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 from pathlib import Path
 from linc_edge_auth.streamlines import convert, store
 opts = convert.Options(input=Path(sys.argv[1]), outputs=tuple(sys.argv[3].split(",")))
 t = time.perf_counter()
 r = convert.convert(opts, store.LocalStore(Path(sys.argv[2])))
 print(json.dumps({"s": time.perf_counter() - t, "n": r.streamlines, "objects": r.objects,
-                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                  "rss": _hwm()}))
 """
 
 

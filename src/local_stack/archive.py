@@ -28,12 +28,14 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Final
 from urllib.parse import parse_qs, quote, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives import serialization
+
+from local_stack.http_server import LocalHTTPServer
 
 SESSION_COOKIE: Final = "linc_session"
 AUDIENCE: Final = "linc-viewer"
@@ -81,14 +83,14 @@ class ArchiveStandIn:
         self.users = {u.username: u for u in users}
         self.sample_link = sample_link
         self.port = 0
-        self._server: ThreadingHTTPServer | None = None
+        self._server: LocalHTTPServer | None = None
 
     @property
     def origin(self) -> str:
         return f"http://localhost:{self.port}"
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = ThreadingHTTPServer((host, port), _make_handler(self))
+        self._server = LocalHTTPServer((host, port), _make_handler(self))
         self._server.daemon_threads = True
         self.port = self._server.server_port
         threading.Thread(target=self._server.serve_forever, daemon=True, name="archive").start()

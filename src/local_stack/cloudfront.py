@@ -28,12 +28,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 from edge_auth.cookie_header import cloudfront_cookies
 from local_stack.cloudfront_template import CacheBehavior, Distribution, Origin
+from local_stack.http_server import LocalHTTPServer
 from local_stack.lambda_edge_rules import check_viewer_request_result
 from local_stack.lambda_events import (
     BadLambdaResponse,
@@ -113,7 +114,7 @@ class CloudFrontEmulator:
             for k in b.trusted_public_keys
         }
         self.verifier = SignedCookieVerifier(sorted(keys))
-        self._server: ThreadingHTTPServer | None = None
+        self._server: LocalHTTPServer | None = None
         self.port = 0
 
     # -- plumbing -----------------------------------------------------------------------
@@ -124,7 +125,7 @@ class CloudFrontEmulator:
         return self.buckets[name]
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = ThreadingHTTPServer((host, port), _make_request_handler(self))
+        self._server = LocalHTTPServer((host, port), _make_request_handler(self))
         self._server.daemon_threads = True
         self.port = self._server.server_port
         threading.Thread(target=self._server.serve_forever, daemon=True, name="cloudfront").start()

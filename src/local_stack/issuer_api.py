@@ -10,10 +10,11 @@ This is the `IssuerApiUrl` output of the template: `GET /api/permissions/s3/` wi
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from local_stack.http_server import LocalHTTPServer
 from local_stack.lambda_events import (
     BadLambdaResponse,
     LocalFunction,
@@ -30,10 +31,10 @@ class IssuerApiServer:
         self.function = LocalFunction.get(handler, serial=True)
         self.routes = routes
         self.port = 0
-        self._server: ThreadingHTTPServer | None = None
+        self._server: LocalHTTPServer | None = None
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = ThreadingHTTPServer((host, port), _make_handler(self))
+        self._server = LocalHTTPServer((host, port), _make_handler(self))
         self._server.daemon_threads = True
         self.port = self._server.server_port
         threading.Thread(target=self._server.serve_forever, daemon=True, name="issuer-api").start()
