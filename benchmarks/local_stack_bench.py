@@ -27,23 +27,11 @@ from benchmarks.table import print_table
 from edge_auth.cookie_policy import build_custom_policy, cf_b64encode
 from linc_edge_auth.asset_refs import Deployment
 from local_stack.archive import SESSION_COOKIE
+from local_stack.browser import CHROMIUM, CHROMIUM_ARGS
 from local_stack.cloudfront import CloudFrontEmulator
 from local_stack.sample_link import sample_link
 from local_stack.stack import ASSET_BUCKET, LocalStack, StackConfig, data_prefixes
 
-CHROMIUM: Final = "/usr/bin/chromium"
-CHROMIUM_ARGS: Final = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-gl=angle",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-]
 THREADS: Final = 4
 REQUESTS_PER_THREAD: Final = 150
 ROUNDS: Final = 3

@@ -25,7 +25,6 @@ from __future__ import annotations
 import html
 import json
 import secrets
-import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
@@ -35,7 +34,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import jwt
 from cryptography.hazmat.primitives import serialization
 
-from local_stack.http_server import LocalHTTPServer
+from local_stack.http_server import BackgroundHTTPService
 
 SESSION_COOKIE: Final = "linc_session"
 AUDIENCE: Final = "linc-viewer"
@@ -66,7 +65,9 @@ def demo_users() -> list[DemoUser]:
     ]
 
 
-class ArchiveStandIn:
+class ArchiveStandIn(BackgroundHTTPService):
+    thread_name = "archive"
+
     def __init__(
         self,
         private_key_pem: str,
@@ -82,24 +83,14 @@ class ArchiveStandIn:
         self.viewer_local_origin = viewer_local_origin
         self.users = {u.username: u for u in users}
         self.sample_link = sample_link
-        self.port = 0
-        self._server: LocalHTTPServer | None = None
+        super().__init__()
 
     @property
     def origin(self) -> str:
         return f"http://localhost:{self.port}"
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = LocalHTTPServer((host, port), _make_handler(self))
-        self._server.daemon_threads = True
-        self.port = self._server.server_port
-        threading.Thread(target=self._server.serve_forever, daemon=True, name="archive").start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def request_handler(self) -> type[BaseHTTPRequestHandler]:
+        return _make_handler(self)
 
     # -- the interface ----------------------------------------------------------------------
     def session_jwt(self, username: str, approved: bool, lifetime: int = SESSION_SECONDS) -> str:

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from edge_auth.cookie_header import cloudfront_cookies
 from local_stack.cloudfront_template import CacheBehavior, Distribution, Origin
-from local_stack.http_server import LocalHTTPServer
+from local_stack.http_server import BackgroundHTTPService
 from local_stack.lambda_edge_rules import check_viewer_request_result
 from local_stack.lambda_events import (
     BadLambdaResponse,
@@ -91,7 +91,9 @@ class Answer:
     length: int | None = None  # Content-Length when it is not len(body) (HEAD)
 
 
-class CloudFrontEmulator:
+class CloudFrontEmulator(BackgroundHTTPService):
+    thread_name = "cloudfront"
+
     def __init__(
         self,
         distribution: Distribution,
@@ -114,8 +116,7 @@ class CloudFrontEmulator:
             for k in b.trusted_public_keys
         }
         self.verifier = SignedCookieVerifier(sorted(keys))
-        self._server: LocalHTTPServer | None = None
-        self.port = 0
+        super().__init__()
 
     # -- plumbing -----------------------------------------------------------------------
     def bucket_for(self, origin: Origin) -> str:
@@ -124,17 +125,8 @@ class CloudFrontEmulator:
             raise KeyError(f"no local bucket for template origin {origin.origin_id} ({name})")
         return self.buckets[name]
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = LocalHTTPServer((host, port), _make_request_handler(self))
-        self._server.daemon_threads = True
-        self.port = self._server.server_port
-        threading.Thread(target=self._server.serve_forever, daemon=True, name="cloudfront").start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def request_handler(self) -> type[BaseHTTPRequestHandler]:
+        return _make_request_handler(self)
 
     def _record(self, entry: dict[str, Any], edge: bool, data: bool, issuer: bool) -> None:
         with self._stats_lock:

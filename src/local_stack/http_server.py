@@ -8,7 +8,8 @@ traffic, not an error of ours, so it is not printed as a traceback; anything els
 from __future__ import annotations
 
 import sys
-from http.server import ThreadingHTTPServer
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
@@ -19,3 +20,30 @@ class LocalHTTPServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError):
             return
         super().handle_error(request, client_address)
+
+
+class BackgroundHTTPService:
+    """Runs one LocalHTTPServer in a daemon thread: `start(host, port)` (port 0 picks a free one,
+    read back from `port`) and `stop()`. Subclasses say which handler class serves requests."""
+
+    thread_name = "http"
+
+    def __init__(self) -> None:
+        self.port = 0
+        self._server: LocalHTTPServer | None = None
+
+    def request_handler(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = LocalHTTPServer((host, port), self.request_handler())
+        self.port = self._server.server_port
+        threading.Thread(
+            target=self._server.serve_forever, daemon=True, name=self.thread_name
+        ).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None

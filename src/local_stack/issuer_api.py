@@ -9,12 +9,11 @@ This is the `IssuerApiUrl` output of the template: `GET /api/permissions/s3/` wi
 
 from __future__ import annotations
 
-import threading
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from local_stack.http_server import LocalHTTPServer
+from local_stack.http_server import BackgroundHTTPService
 from local_stack.lambda_events import (
     BadLambdaResponse,
     LocalFunction,
@@ -26,24 +25,16 @@ API_DOMAIN: Final = "localapi.execute-api.us-east-1.amazonaws.com"
 MAX_BODY_BYTES: Final = 10 * 1024 * 1024  # API Gateway's payload limit
 
 
-class IssuerApiServer:
+class IssuerApiServer(BackgroundHTTPService):
+    thread_name = "issuer-api"
+
     def __init__(self, handler: str, routes: tuple[str, ...]) -> None:
         self.function = LocalFunction.get(handler, serial=True)
         self.routes = routes
-        self.port = 0
-        self._server: LocalHTTPServer | None = None
+        super().__init__()
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = LocalHTTPServer((host, port), _make_handler(self))
-        self._server.daemon_threads = True
-        self.port = self._server.server_port
-        threading.Thread(target=self._server.serve_forever, daemon=True, name="issuer-api").start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+    def request_handler(self) -> type[BaseHTTPRequestHandler]:
+        return _make_handler(self)
 
 
 def _make_handler(api: IssuerApiServer) -> type[BaseHTTPRequestHandler]:
