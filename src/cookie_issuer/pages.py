@@ -17,7 +17,7 @@ import html
 import json
 from typing import Final
 
-from edge_auth.pages import STYLE, STYLE_SHA256
+from edge_auth.pages import STYLE, STYLE_SHA256, page_header_pairs
 from edge_auth.return_path import SESSION_STORAGE_KEY
 
 _CALLBACK_SCRIPT_TEMPLATE: Final = (
@@ -66,14 +66,7 @@ _ERROR: Final = (
 
 
 def page_headers(csp: str) -> dict[str, str]:
-    return {
-        "Content-Type": "text/html; charset=utf-8",
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "Content-Security-Policy": csp,
-        "X-Frame-Options": "DENY",
-    }
+    return dict(page_header_pairs(csp))
 
 
 def callback_page(return_path: str) -> str:

@@ -190,16 +190,23 @@ def cf_b64encode(data: bytes) -> str:
 
 
 def cf_b64decode(value: str) -> bytes:
-    """Inverse of `cf_b64encode`; raises PolicyEncodingError on anything else."""
+    """Inverse of `cf_b64encode`; raises PolicyEncodingError on anything else.
+
+    Only the canonical encoding is accepted (unused trailing bits zero), so a changed character
+    always changes the bytes: no two cookie values decode, and verify, as one.
+    """
     if len(value) > MAX_COOKIE_VALUE_BYTES:
         raise PolicyTooLargeError(f"value is {len(value)} bytes, over {MAX_COOKIE_VALUE_BYTES}")
     if not value or not _CF_B64_ALPHABET.issuperset(value):
         raise PolicyEncodingError("value is not CloudFront base64")
     try:
         # binascii directly (strict mode, Python 3.11+): the base64 module costs import time.
-        return binascii.a2b_base64(value.encode("ascii").translate(_DECODE_TABLE), strict_mode=True)
+        data = binascii.a2b_base64(value.encode("ascii").translate(_DECODE_TABLE), strict_mode=True)
     except (binascii.Error, ValueError) as exc:
         raise PolicyEncodingError("value is not CloudFront base64") from exc
+    if cf_b64encode(data) != value:
+        raise PolicyEncodingError("value is not canonical CloudFront base64")
+    return data
 
 
 def _reject_constant(name: str) -> Any:

@@ -88,8 +88,9 @@ _BAD_REQUEST: Final = (
 )
 
 
-def _headers(csp: str) -> dict[str, list[dict[str, str]]]:
-    pairs = (
+def page_header_pairs(csp: str) -> tuple[tuple[str, str], ...]:
+    """Headers of every page of ours, the edge's and the issuer's: uncacheable, unframeable."""
+    return (
         ("Content-Type", "text/html; charset=utf-8"),
         ("Cache-Control", "no-store"),
         ("X-Content-Type-Options", "nosniff"),
@@ -97,7 +98,10 @@ def _headers(csp: str) -> dict[str, list[dict[str, str]]]:
         ("Content-Security-Policy", csp),
         ("X-Frame-Options", "DENY"),
     )
-    return {name.lower(): [{"key": name, "value": value}] for name, value in pairs}
+
+
+def _headers(csp: str) -> dict[str, list[dict[str, str]]]:
+    return {name.lower(): [{"key": name, "value": value}] for name, value in page_header_pairs(csp)}
 
 
 _PAGE_HEADERS: Final = _headers(CONTENT_SECURITY_POLICY)

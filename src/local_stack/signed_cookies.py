@@ -38,11 +38,9 @@ from edge_auth.cookie_policy import (
     HASH_SHA1,
     HASH_SHA256,
     Policy,
-    PolicyEncodingError,
     PolicyError,
     build_canned_policy,
     cf_b64decode,
-    cf_b64encode,
     parse_expires_cookie,
     parse_policy_json,
 )
@@ -69,15 +67,6 @@ UNKNOWN_KEY: Final = Denial("AccessDenied", "Unknown Key")
 ACCESS_DENIED: Final = Denial("AccessDenied", "Access denied")
 
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
-
-
-def _canonical_b64decode(value: str) -> bytes:
-    """Decode, refusing non-canonical encodings (stricter than a lenient decoder: a changed
-    character always changes the bytes, so no two cookie values verify as one)."""
-    data = cf_b64decode(value)
-    if cf_b64encode(data) != value:
-        raise PolicyEncodingError("value is not canonical CloudFront base64")
-    return data
 
 
 def _load_public_key(pem: str) -> PublicKey:
@@ -126,9 +115,9 @@ class SignedCookieVerifier:
         if algorithm not in (HASH_SHA1, HASH_SHA256):
             return ACCESS_DENIED
         try:
-            signature = _canonical_b64decode(cookies.get(COOKIE_SIGNATURE, ""))
+            signature = cf_b64decode(cookies.get(COOKIE_SIGNATURE, ""))
             if COOKIE_POLICY in cookies:
-                policy_bytes = _canonical_b64decode(cookies[COOKIE_POLICY])
+                policy_bytes = cf_b64decode(cookies[COOKIE_POLICY])
                 policy: Policy = parse_policy_json(policy_bytes.decode("utf-8"))
             elif COOKIE_EXPIRES in cookies:
                 expires = parse_expires_cookie(cookies[COOKIE_EXPIRES])

@@ -102,6 +102,7 @@ MALFORMED = {
     "not base64": ("not base64!", cp.PolicyEncodingError),
     "empty": ("", cp.PolicyEncodingError),
     "bad padding": ("YQ", cp.PolicyEncodingError),
+    "non-canonical trailing bits": ("YR__", cp.PolicyEncodingError),
     "not utf-8": (cp.cf_b64encode(b"\xff\xfe{}"), cp.PolicyEncodingError),
     "not json": (cp.cf_b64encode(b"{Statement:"), cp.PolicySyntaxError),
     "NaN": (cp.cf_b64encode(b'{"Statement":NaN}'), cp.PolicySyntaxError),
