@@ -11,7 +11,7 @@ import functools
 import timeit
 
 from linc_edge_auth.asset_refs import Deployment
-from linc_edge_auth.links import build_state, resolve_layer, viewer_link
+from linc_edge_auth.viewer_state import build_state, resolve_layer, viewer_link
 
 BUCKET = "linc-brain-mit-prod-us-east-2"
 

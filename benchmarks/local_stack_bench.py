@@ -28,8 +28,8 @@ from edge_auth.cookie_policy import build_custom_policy, cf_b64encode
 from linc_edge_auth.asset_refs import Deployment
 from local_stack.archive import SESSION_COOKIE
 from local_stack.browser import CHROMIUM, CHROMIUM_ARGS
-from local_stack.cloudfront import CloudFrontEmulator
-from local_stack.sample_link import sample_link
+from local_stack.cloudfront.emulator import CloudFrontEmulator
+from local_stack.samples.link import sample_link
 from local_stack.stack import ASSET_BUCKET, LocalStack, StackConfig, data_prefixes
 
 THREADS: Final = 4

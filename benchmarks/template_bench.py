@@ -39,8 +39,8 @@ def main() -> None:
     bindir = Path(sys.executable).parent
     rows: list[tuple[str, str]] = []
     translate = (
-        "import sys; sys.path.insert(0, 'tests'); "
-        "from sam_template_support import translate; translate()"
+        "import sys; sys.path.insert(0, '.'); "
+        "from tests.template.support import translate; translate()"
     )
     rows.append(("SAM transform (offline)", f"{_timed([sys.executable, '-c', translate]):.1f} s"))
     lint = [str(bindir / "cfn-lint"), "--append-rules", "cfnlint_rules", "template.yaml"]

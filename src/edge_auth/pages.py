@@ -58,7 +58,7 @@ STYLE: Final = (
 
 
 # CSP hashes of SCRIPT and STYLE, written out so the edge imports no hashlib (OpenSSL) at cold
-# start; tests/edge/test_handler.py recomputes both and fails when they drift.
+# start; tests/edge_auth/test_handler.py recomputes both and fails when they drift.
 SCRIPT_SHA256: Final = "sha256-hIZn5CFrXIaqqS5V6ct37lJpaqA7h8XHA0Dhg28lBfs="
 STYLE_SHA256: Final = "sha256-CWd7ZiqYt/uXdFMaraNId8cX3mYd195Xstpf1nzNJRE="
 CONTENT_SECURITY_POLICY: Final = (

@@ -28,7 +28,7 @@ import urllib.parse
 from typing import Final, TypedDict
 
 from linc_edge_auth.asset_refs import Deployment, Format
-from linc_edge_auth.links import LayerSpec, build_state, viewer_link
+from linc_edge_auth.viewer_state import LayerSpec, build_state, viewer_link
 
 # Today's LINC entry: /\.(nwb|txt|nii(\.gz)?|ome\.zarr)$/ ("TODO: .txt for testing purposes").
 # The fix: only what Neuroglancer opens, plain .zarr included, no .txt, no .nwb.

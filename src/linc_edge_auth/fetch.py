@@ -1,4 +1,4 @@
-"""A small metadata fetcher for `links.build_state(fetch=...)`, over HTTP(S) with urllib.
+"""A small metadata fetcher for `viewer_state.build_state(fetch=...)`, over HTTP(S) with urllib.
 
 Contract: `http_fetcher(cookie=...)` returns `fetch(url) -> bytes | None`. 404 and 403 read as
 "absent" (CloudFront in front of a private bucket answers 403 for a missing key); other failures

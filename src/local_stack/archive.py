@@ -17,7 +17,7 @@ viewer (http://localhost:PORT1), exactly like the parent-domain cookie of produc
 (`.lincbrain.org` seen by `neuroglancer.lincbrain.org`).
 
 The viewer's public origin is `https://localhost:PORT1` (the URL policies name, see
-cloudfront.py); the emulator has no TLS, so a `next` on that origin is followed over http.
+cloudfront/emulator.py); the emulator has no TLS, so a `next` on that origin is followed over http.
 """
 
 from __future__ import annotations

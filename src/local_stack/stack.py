@@ -20,14 +20,14 @@ from typing import Any, Final
 
 from linc_edge_auth.asset_refs import Deployment
 from local_stack.archive import AUDIENCE, SESSION_COOKIE, ArchiveStandIn, DemoUser, demo_users
-from local_stack.cloudfront import CloudFrontEmulator
-from local_stack.cloudfront_template import Distribution, load_distribution
+from local_stack.aws import LocalAws
+from local_stack.cloudfront.distribution import Distribution, load_distribution
+from local_stack.cloudfront.emulator import CloudFrontEmulator
 from local_stack.issuer_api import IssuerApiServer
 from local_stack.keys import DevKeys, generate_dev_keys
-from local_stack.s3 import LocalAws
-from local_stack.sample_data import SampleAssets, sample_objects
-from local_stack.sample_link import sample_link
-from local_stack.sample_streamlines import SampleStreamlines, sample_streamlines
+from local_stack.samples.assets import SampleAssets, sample_objects
+from local_stack.samples.link import sample_link
+from local_stack.samples.streamlines import SampleStreamlines, sample_streamlines
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 VIEWER_BUCKET: Final = "linc-local-viewer"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from local_stack_client import (
+from tests.local_stack.client import (
     data_entries,
     grey_levels,
     image_state,

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from local_stack_client import data_entries, reset_stats, stats
+from tests.local_stack.client import data_entries, reset_stats, stats
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from edge_auth.cookie_policy import build_canned_policy, cf_b64encode
-from local_stack_client import chunk_url, http, mint, reset_stats, stats
+from tests.local_stack.client import chunk_url, http, mint, reset_stats, stats
 
 pytestmark = pytest.mark.slow
 ACCESS_DENIED = (

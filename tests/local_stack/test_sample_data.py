@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from linc_edge_auth.streamlines.volume import neuroglancer_affine
-from local_stack.sample_data import SampleAssets, orient, sample_objects
+from local_stack.samples.assets import SampleAssets, orient, sample_objects
 
 
 @pytest.fixture(scope="module")

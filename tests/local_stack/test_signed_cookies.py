@@ -11,13 +11,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from edge_auth.cookie_policy import build_canned_policy, build_custom_policy, cf_b64encode
-from local_stack.keys import key_pair_id_for, public_pem
-from local_stack.signed_cookies import (
+from local_stack.cloudfront.signed_cookies import (
     ACCESS_DENIED,
     MISSING_KEY,
     UNKNOWN_KEY,
     SignedCookieVerifier,
 )
+from local_stack.keys import key_pair_id_for, public_pem
 
 URL = "https://viewer.example.org/zarr/abc/0/0.0.0"
 NOW = 1_800_000_000

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-import local_stack_edge_doubles as doubles
-from local_stack.cloudfront import CloudFrontEmulator
-from local_stack.cloudfront_template import TemplateError, load_distribution
+import tests.local_stack.edge_doubles as doubles
+from local_stack.aws import LocalAws
+from local_stack.cloudfront.distribution import TemplateError, load_distribution
+from local_stack.cloudfront.emulator import CloudFrontEmulator
 from local_stack.keys import DevKeys, generate_dev_keys
-from local_stack.s3 import LocalAws
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 HOST = "viewer.localhost:9999"
@@ -117,7 +117,7 @@ def test_viewer_request_event_is_faithful(tmp_path: Path, keys: DevKeys, aws: Lo
     template = _modified(
         tmp_path,
         "Handler: edge_auth.handler.lambda_handler",
-        "Handler: local_stack_edge_doubles.recording_handler",
+        "Handler: tests.local_stack.edge_doubles.recording_handler",
     )
     emulator = _emulator(template, keys, aws)
     doubles.EVENTS.clear()
@@ -145,7 +145,7 @@ def test_edge_answer_breaking_cloudfront_rules_is_502(
     template = _modified(
         tmp_path,
         "Handler: edge_auth.handler.lambda_handler",
-        f"Handler: local_stack_edge_doubles.{handler}",
+        f"Handler: tests.local_stack.edge_doubles.{handler}",
     )
     answer = _get(_emulator(template, keys, aws), "/", navigate=True)
     assert answer.status == 502 and b"LambdaValidationError" in answer.body

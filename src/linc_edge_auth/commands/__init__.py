@@ -1,1 +1,0 @@
-"""One module per `linc-edge-auth` subcommand; each exposes `register(subparsers)`."""

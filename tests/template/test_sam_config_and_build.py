@@ -1,0 +1,127 @@
+"""samconfig.toml matches the template; `sam build` (makefile builder) makes the right artifacts."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tomllib
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.template.support import ROOT, SAM_VENV, TEMPLATE, load_yaml, run, sam_exe
+
+EDGE_ZIP_LIMIT = 32 * 1024  # our own budget; Lambda@Edge's hard limit is 1 MB
+
+
+@pytest.fixture(scope="module")
+def samconfig() -> dict[str, Any]:
+    with (ROOT / "samconfig.toml").open("rb") as f:
+        return tomllib.load(f)
+
+
+def _overrides(samconfig: dict[str, Any], env: str) -> dict[str, str]:
+    """Parse parameter_overrides with SAM CLI's own parser (it lives in .venv-sam)."""
+    raw = samconfig[env]["deploy"]["parameters"]["parameter_overrides"]
+    code = (
+        "import json, sys\n"
+        "from samcli.cli.types import CfnParameterOverridesType\n"
+        "raw = json.loads(sys.stdin.read())\n"
+        "raw = raw if isinstance(raw, list) else [raw]\n"
+        "print(json.dumps(CfnParameterOverridesType().convert(raw, None, None)))\n"
+    )
+    proc = run([str(SAM_VENV / "bin" / "python"), "-c", code], input=json.dumps(raw))
+    assert proc.returncode == 0, proc.stderr
+    parsed: dict[str, str] = json.loads(proc.stdout)
+    return parsed
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_samconfig_environment(samconfig: dict[str, Any], env: str) -> None:
+    deploy = samconfig[env]["deploy"]["parameters"]
+    assert deploy["stack_name"] == f"linc-edge-auth-{env}"
+    assert deploy["region"] == "us-east-1"
+    assert set(deploy["capabilities"].split()) == {"CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"}
+    assert samconfig[env]["build"]["parameters"]["build_in_source"] is True
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_samconfig_overrides_match_template_parameters(samconfig: dict[str, Any], env: str) -> None:
+    sam_exe()  # fails with a clear message when .venv-sam is missing
+    params = load_yaml()["Parameters"]
+    overrides = _overrides(samconfig, env)
+    unknown = set(overrides) - set(params)
+    assert not unknown, f"{env}: overrides for parameters the template lacks: {unknown}"
+    missing = {n for n, spec in params.items() if "Default" not in spec} - set(overrides)
+    assert not missing, f"{env}: required parameters without a value: {missing}"
+    for name, value in overrides.items():
+        spec = params[name]
+        if "REPLACE" in value:
+            continue  # placeholders are meant to fail until an operator fills them in
+        values = value.split(",") if spec["Type"] == "CommaDelimitedList" else [value]
+        for item in values:
+            if "AllowedPattern" in spec:
+                assert re.fullmatch(spec["AllowedPattern"], item), (env, name, item)
+            if "AllowedValues" in spec:
+                assert item in spec["AllowedValues"], (env, name, item)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    build_dir = tmp_path_factory.mktemp("sam") / "build"
+    proc = run(
+        [
+            str(sam_exe()),
+            "build",
+            "--build-in-source",
+            "--template-file",
+            str(TEMPLATE),
+            "--build-dir",
+            str(build_dir),
+        ],
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return build_dir
+
+
+def _zip(directory: Path) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(directory).as_posix())
+    return buf.getvalue()
+
+
+@pytest.mark.slow
+def test_edge_artifact_is_the_edge_auth_package_only(built: Path) -> None:
+    edge = built / "EdgeAuthFunction"
+    top = {p.name for p in edge.iterdir()}
+    assert top == {"edge_auth"}
+    assert not list(edge.rglob("__pycache__"))
+    assert len(_zip(edge)) <= EDGE_ZIP_LIMIT
+
+
+@pytest.mark.slow
+def test_issuer_artifact_has_packages_and_lambda_wheels(built: Path) -> None:
+    issuer = built / "IssuerFunction"
+    top = {p.name for p in issuer.iterdir()}
+    assert {"cookie_issuer", "edge_auth", "jwt", "cryptography", "aws_lambda_powertools"} <= top
+    assert {"aws_xray_sdk", "wrapt", "cffi"} <= top
+    # boto3/botocore come with the python3.13 runtime: shipping them would only add weight.
+    assert not top & {"boto3", "botocore", "s3transfer"}
+    # Wheels for the Lambda platform, not for this machine's Python.
+    binaries = [p.name for p in issuer.rglob("*.so")]
+    assert any("cpython-313-x86_64-linux-gnu" in b for b in binaries), binaries
+    assert not any("cpython-311" in b for b in binaries)
+
+
+@pytest.mark.slow
+def test_built_template_points_at_the_artifacts(built: Path) -> None:
+    text = (built / "template.yaml").read_text()
+    assert "CodeUri: EdgeAuthFunction" in text
+    assert "CodeUri: IssuerFunction" in text
