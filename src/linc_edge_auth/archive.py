@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from linc_edge_auth.errors import UserError
+from linc_edge_auth.extras import missing
 
 DEFAULT_ARCHIVE = "linc"
-_MISSING = "resolving archive assets needs the dandi client: pip install 'linc-edge-auth[archive]'"
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _import_dandi() -> tuple[Any, Any, Any, Any, Any]:
         from dandi.dandiapi import DandiAPIClient
         from dandi.dandiarchive import MultiAssetURL, SingleAssetURL, parse_dandi_url
     except ImportError as exc:  # pragma: no branch - depends on the install
-        raise UserError(_MISSING) from exc
+        raise UserError(missing("archive", "resolving archive assets")) from exc
     return known_instances, DandiAPIClient, SingleAssetURL, MultiAssetURL, parse_dandi_url
 
 
