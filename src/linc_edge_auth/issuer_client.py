@@ -1,0 +1,102 @@
+"""Ask the issuer for CloudFront cookies with an archive API key (`GET /api/permissions/s3/`).
+
+Contract: `request_cookies(issuer_url, api_key)` sends `Authorization: token KEY` to
+`{issuer_url}/api/permissions/s3/` (a URL already ending in that path is taken as is) and returns
+`SignedCookies`, or raises `UserError` with one line: the issuer's own reason and action for a
+refusal (401 bad key, 403 not approved), the address for an unreachable issuer or a timeout,
+and "not an issuer" for an answer without the documented JSON (`cookies`, `expires`,
+`resource` = `https://VIEWER/*`). The key and the cookie values are never part of a message.
+`issuer_url_from(value, source)` checks a URL given by flag or environment variable, naming it.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any, Final
+
+from linc_edge_auth.cookie_store import SignedCookies, origin_of
+from linc_edge_auth.errors import UserError
+
+API_PATH: Final = "/api/permissions/s3/"
+REQUIRED: Final = ("CloudFront-Signature", "CloudFront-Key-Pair-Id")
+MAX_BYTES: Final = 64 * 1024
+TIMEOUT_SECONDS: Final = 10.0
+
+
+def issuer_url_from(value: str, source: str) -> str:
+    """`https://ISSUER[/...]` without the API path; `source` names the flag or variable."""
+    text = value.strip().rstrip("/")
+    if text.endswith(API_PATH.rstrip("/")):
+        text = text[: -len(API_PATH.rstrip("/"))]
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query:
+        raise UserError(f"{source} {value!r}: expected the issuer's URL, https://HOST[/PATH]")
+    if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+        raise UserError(f"{source} {value!r}: the API key only travels over https")
+    return text
+
+
+def _reason(body: bytes) -> str:
+    """The issuer's `message` + `action` (its documented error body), or nothing."""
+    try:
+        data = json.loads(body[:MAX_BYTES])
+    except ValueError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    parts = [str(data[k]).strip() for k in ("message", "action") if isinstance(data.get(k), str)]
+    return (": " + " ".join(parts)) if parts else ""
+
+
+def request_cookies(
+    issuer_url: str, api_key: str, *, timeout: float = TIMEOUT_SECONDS
+) -> SignedCookies:
+    url = issuer_url.rstrip("/") + API_PATH
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked by issuer_url_from
+        url, headers={"Authorization": f"token {api_key}", "Accept": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            body: bytes = response.read(MAX_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        with exc:
+            detail = _reason(exc.read(MAX_BYTES))
+        if exc.code == 401:
+            raise UserError(f"the issuer at {issuer_url} refused the API key{detail}") from None
+        if exc.code == 403:
+            raise UserError(f"the issuer at {issuer_url} refused this account{detail}") from None
+        raise UserError(f"the issuer at {issuer_url} answered HTTP {exc.code}{detail}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise UserError(f"the issuer at {issuer_url} is unreachable ({reason})") from None
+    return _parse(body, issuer_url)
+
+
+def _parse(body: bytes, issuer_url: str) -> SignedCookies:
+    wrong = UserError(
+        f"{issuer_url} did not answer like a linc-edge-auth issuer (expected the JSON of "
+        f"GET {API_PATH}); check --issuer-url / LINC_ISSUER_URL"
+    )
+    try:
+        data: Any = json.loads(body[:MAX_BYTES])
+        cookies = data["cookies"]
+        expires = int(data["expires"])
+        resource = str(data["resource"])
+    except (ValueError, KeyError, TypeError):
+        raise wrong from None
+    if (
+        not isinstance(cookies, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in cookies.items())
+        or not all(name in cookies for name in REQUIRED)
+        or not resource.endswith("/*")
+    ):
+        raise wrong
+    return SignedCookies(
+        viewer_origin=origin_of(resource[:-2]),
+        issuer_url=issuer_url,
+        cookies=dict(cookies),
+        expires=expires,
+    )

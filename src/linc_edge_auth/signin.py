@@ -1,0 +1,79 @@
+"""Sign in for scripts: get, renew and forget the CloudFront cookies of one viewer.
+
+Contract:
+- `api_key_from_env()` is `LINC_API_KEY` (the variable the dandi client reads for the LINC
+  archive), or None.
+- `login(issuer_url, api_key)` asks the issuer (`issuer_client`) and stores the answer
+  (`cookie_store`), returning it.
+- `current(viewer_url=None)` returns usable cookies: the stored set for `viewer_url` (or the only
+  stored set), renewed through the issuer it came from when fewer than `RENEW_MARGIN_SECONDS`
+  are left and an API key is at hand (`api_key` or `LINC_API_KEY`). Without a key, a set close
+  to expiry is returned with a warning on stderr; an expired or missing set is a `UserError`
+  telling the user to run `linc-edge-auth login`.
+Nothing here prints a key or a cookie value.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Final
+
+from linc_edge_auth import cookie_store, issuer_client
+from linc_edge_auth.cookie_store import SignedCookies
+from linc_edge_auth.errors import UserError
+
+API_KEY_ENV: Final = "LINC_API_KEY"
+ISSUER_URL_ENV: Final = "LINC_ISSUER_URL"
+# Renew a quarter of an hour ahead: a zarr read started just before expiry still finishes.
+RENEW_MARGIN_SECONDS: Final = 15 * 60
+
+
+def api_key_from_env() -> str | None:
+    return os.environ.get(API_KEY_ENV) or None
+
+
+def login(issuer_url: str, api_key: str) -> SignedCookies:
+    cookies = issuer_client.request_cookies(issuer_url, api_key)
+    cookie_store.save(cookies)
+    return cookies
+
+
+def _describe_choice(viewer_url: str | None) -> str:
+    if viewer_url:
+        return f"for {cookie_store.origin_of(viewer_url)}"
+    stored = cookie_store.load_all()
+    if len(stored) > 1:
+        return f"chosen: {len(stored)} viewers are signed in ({', '.join(stored)}); name one"
+    return "stored"
+
+
+def current(
+    viewer_url: str | None = None, *, api_key: str | None = None, now: float | None = None
+) -> SignedCookies:
+    """Cookies to send now, renewed when close to expiry and a key is at hand."""
+    found = cookie_store.find(viewer_url)
+    if found is None:
+        raise UserError(
+            f"no cookies {_describe_choice(viewer_url)}: run `linc-edge-auth login` "
+            f"(with {API_KEY_ENV} set, or it asks for the key)"
+        )
+    moment = time.time() if now is None else now
+    left = found.seconds_left(moment)
+    if left > RENEW_MARGIN_SECONDS:
+        return found
+    key = api_key or api_key_from_env()
+    if key:
+        return login(found.issuer_url, key)
+    if left <= 0:
+        raise UserError(
+            f"the cookies for {found.viewer_origin} expired: run `linc-edge-auth login` "
+            f"(set {API_KEY_ENV} to have scripts renew them on their own)"
+        )
+    print(
+        f"linc-edge-auth: the cookies for {found.viewer_origin} expire in {int(left // 60)} min; "
+        f"set {API_KEY_ENV} to renew them on their own, or run `linc-edge-auth login`",
+        file=sys.stderr,
+    )
+    return found
