@@ -108,7 +108,7 @@ def test_issuer_url_checks_name_their_source() -> None:
     assert issuer_url_from("https://x.example.org/api/permissions/s3/", "--issuer-url") == (
         "https://x.example.org"
     )
-    with pytest.raises(UserError, match="LINC_ISSUER_URL 'http://x.example.org'.*https"):
+    with pytest.raises(UserError, match=r"LINC_ISSUER_URL 'http://x\.example\.org'.*https"):
         issuer_url_from("http://x.example.org", "LINC_ISSUER_URL")
     with pytest.raises(UserError, match="--issuer-url 'ftp://x'"):
         issuer_url_from("ftp://x", "--issuer-url")

@@ -221,7 +221,7 @@ def test_refused_cookies_are_an_error_never_empty_data(signed_in: dict[str, Any]
         stored.viewer_origin, stored.issuer_url, forged, stored.expires
     ))  # fmt: skip
     url = _viewer(info) + info["assets"]["zarr"]
-    with pytest.raises(UserError, match="refused the cookies.*linc-edge-auth login"):
+    with pytest.raises(UserError, match=r"refused the cookies.*linc-edge-auth login"):
         zarr.open(url, mode="r", storage_options=linc_edge_auth.storage_options())
 
 
