@@ -2,7 +2,7 @@
 
 Contract:
 - `resolve_layer(ref, deployment, ...)` turns one asset reference (S3 URL, viewer-domain URL or
-  archive reference) into a `LayerSpec`: the data URL on the viewer domain, the format, a
+  archive reference, plain or in Neuroglancer's source spellings) into a `LayerSpec`: the data URL on the viewer domain, the format, a
   display name (the file name, never a bare UUID) and the layer type (`image`, `segmentation`,
   or `annotation` for a precomputed annotation source).
 - A `LayerSpec` may carry layer options: `shader` + `contrast` (image; `shader` also annotation),
@@ -36,6 +36,7 @@ from linc_edge_auth.asset_refs import (
     default_layer_name,
     locate,
     resolve_format,
+    split_source,
     viewer_data_url,
 )
 from linc_edge_auth.errors import UserError
@@ -92,12 +93,22 @@ def resolve_layer(
     fmt: str | None = None,
     layer_type: LayerType = "image",
     archive_name: str = archive.DEFAULT_ARCHIVE,
+    archive_source: str = "--archive",
 ) -> LayerSpec:
-    """One asset reference -> a layer on the viewer domain (archive lookups go over the network)."""
+    """One asset reference -> a layer on the viewer domain (archive lookups go over the network).
+
+    Neuroglancer's own spellings (`URL|zarr:`, `zarr://URL`, ...) give the same layer as the
+    plain URL; the format they name stands in for `fmt` and must agree with it when both are set.
+    """
     archive_path: str | None = None
-    target = ref
-    if archive.is_archive_ref(ref):
-        asset = archive.resolve(ref, archive=archive_name, bucket=deployment.bucket)
+    target, named = split_source(ref)
+    if named is not None and fmt is not None and fmt != named:
+        raise UserError(f"{ref}: the source says {named}, --format says {fmt}")
+    fmt = fmt or named
+    if archive.is_archive_ref(target):
+        asset = archive.resolve(
+            target, archive=archive_name, bucket=deployment.bucket, archive_source=archive_source
+        )
         archive_path, target = asset.path, asset.s3_url
     key = locate(target, deployment)
     found = resolve_format(key, archive_path=archive_path, override=fmt, ref=ref)

@@ -9,23 +9,24 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, TypeVar, cast
 
-from linc_edge_auth import archive
+from linc_edge_auth import archive, signin
 from linc_edge_auth.asset_refs import (
     DEFAULT_BUCKET,
     DEFAULT_DATA_PREFIXES,
     DEFAULT_VIEWER_URL,
     FORMATS,
     Deployment,
-    parse_prefixes,
 )
 from linc_edge_auth.errors import UserError
 from linc_edge_auth.fetch import http_fetcher
 from linc_edge_auth.viewer_state import (
     LAYOUTS,
+    Fetcher,
     LayerType,
     build_state,
     resolve_layer,
@@ -92,7 +93,8 @@ def register(subparsers: Any) -> None:
     view.add_argument(
         "--centre",
         action="store_true",
-        help="read OME-Zarr metadata to centre on the first layer (sends LINC_COOKIE if set)",
+        help="read OME-Zarr metadata to centre on the first layer (with the cookies of "
+        "`linc-edge-auth login`)",
     )
     view.add_argument(
         "--legacy-sources", action="store_true", help="write zarr://URL instead of URL|zarr:"
@@ -136,20 +138,37 @@ def _parse_range(text: str | None) -> tuple[float, float] | None:
 
 
 def deployment_from(args: argparse.Namespace) -> Deployment:
-    base = Deployment.from_env()
-    return Deployment(
-        viewer_url=args.viewer_url or base.viewer_url,
-        bucket=args.bucket or base.bucket,
-        data_prefixes=parse_prefixes(args.data_prefixes)
-        if args.data_prefixes
-        else base.data_prefixes,
+    return Deployment.from_sources(
+        {"viewer_url": args.viewer_url, "bucket": args.bucket, "data_prefixes": args.data_prefixes}
     )
+
+
+def _warn(message: str) -> None:
+    print(f"linc-edge-auth link: warning: {message}", file=sys.stderr)
+
+
+def metadata_fetcher(deployment: Deployment) -> Fetcher:
+    """Reads metadata with the stored cookies; says why when the link cannot be centred."""
+    cookie: str | None = None
+    try:
+        cookie = signin.current(deployment.viewer_url).header()
+    except UserError as exc:
+        _warn(f"{exc}; reading metadata without cookies")
+
+    def refused(url: str) -> None:
+        _warn(
+            f"the viewer refused to read {url} (HTTP 403): the link is not centred; "
+            f"run `linc-edge-auth login` for {deployment.viewer_url}"
+        )
+
+    return http_fetcher(cookie=cookie, on_refused=refused)
 
 
 def run(args: argparse.Namespace) -> int:
     deployment = deployment_from(args)
     count = len(args.assets)
     archive_name = args.archive or os.environ.get("LINC_ARCHIVE") or archive.DEFAULT_ARCHIVE
+    archive_source = "--archive" if args.archive else "LINC_ARCHIVE"
     columns: Sequence[list[Any]] = [
         _per_asset(args.name, count, "--name"),
         _per_asset(args.type, count, "--type"),
@@ -166,9 +185,10 @@ def run(args: argparse.Namespace) -> int:
             fmt=fmt,
             layer_type=cast(LayerType, layer_type or "image"),
             archive_name=archive_name,
+            archive_source=archive_source,
         )
         layers.append(replace(spec, shader=shader, contrast=_parse_range(contrast)))
-    fetch = http_fetcher(cookie=os.environ.get("LINC_COOKIE")) if args.centre else None
+    fetch = metadata_fetcher(deployment) if args.centre else None
     state = build_state(layers, layout=args.layout, fetch=fetch, legacy_sources=args.legacy_sources)
     print(state_json(state) if args.json else viewer_link(state, deployment))
     return 0
