@@ -2,9 +2,9 @@
 
 Contract:
 - `resolve_layer(ref, deployment, ...)` turns one asset reference (S3 URL, viewer-domain URL or
-  archive reference, plain or in Neuroglancer's source spellings) into a `LayerSpec`: the data URL on the viewer domain, the format, a
-  display name (the file name, never a bare UUID) and the layer type (`image`, `segmentation`,
-  or `annotation` for a precomputed annotation source).
+  archive reference, plain or in Neuroglancer's source spellings) into a `LayerSpec`: the data
+  URL on the viewer domain, the format, a display name (the file name, never a bare UUID) and
+  the layer type (`image`, `segmentation`, or `annotation` for a precomputed annotation source).
 - A `LayerSpec` may carry layer options: `shader` + `contrast` (image; `shader` also annotation),
   `segments` + `skeleton_shader` (segmentation: the ids shown and how their skeletons are
   drawn). An option on a layer type it does not apply to is a `UserError`.
