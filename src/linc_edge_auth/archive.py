@@ -155,10 +155,13 @@ def resolve(
         asset_id = _asset_id(ref)
         api = archive_api_url(archive, archive_source)
         url, where = f"{api}/assets/{asset_id}/", api
-    return _within_deadline(lambda: _lookup(ref, url, bucket), where, DEADLINE_SECONDS)
+    built = url != ref  # the API URL is ours: a failure to parse it means the server, not `ref`
+    return _within_deadline(
+        lambda: _lookup(ref, url, bucket, where if built else None), where, DEADLINE_SECONDS
+    )
 
 
-def _lookup(ref: str, url: str, bucket: str | None) -> ArchiveAsset:
+def _lookup(ref: str, url: str, bucket: str | None, server: str | None) -> ArchiveAsset:
     _, client_cls, single_asset_url, multi_asset_url, parse_dandi_url = _import_dandi()
     import requests
 
@@ -166,6 +169,11 @@ def _lookup(ref: str, url: str, bucket: str | None) -> ArchiveAsset:
         try:
             parsed = parse_dandi_url(url)
         except Exception as exc:  # dandi raises several types for a URL it cannot map
+            if server is not None:
+                raise UserError(
+                    f"{ref}: the archive at {server} did not answer as a DANDI archive "
+                    f"({_first_line(exc)})"
+                ) from exc
             raise UserError(f"{ref}: not an archive asset reference ({_first_line(exc)})") from exc
         # The web app's `files?location=PATH` and `assets/?path=PATH` parse as folders/prefixes:
         # they name one asset when an asset has exactly that path.

@@ -6,6 +6,7 @@ source values. The CloudFront emulator checks every cookie as CloudFront would."
 from __future__ import annotations
 
 import io
+import json
 import os
 import pty
 import shutil
@@ -243,3 +244,40 @@ def test_cookies_close_to_expiry_are_renewed_with_the_key(
     # Cookies go to the viewer only: the archive never sees them.
     archive = session.get(info["archive_url"], timeout=30)
     assert "CloudFront" not in archive.request.headers.get("Cookie", "")
+
+
+def _link_env(info: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("LINC_VIEWER_URL", info["viewer_url"])
+    monkeypatch.setenv("LINC_BUCKET", info["buckets"]["assets"])
+    monkeypatch.setenv("LINC_DATA_PREFIXES", ",".join(info["data_prefixes"]))
+    return f"s3://{info['buckets']['assets']}{info['assets']['zarr']}"
+
+
+def test_link_centre_reads_metadata_with_the_stored_cookies(
+    signed_in: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ref = _link_env(signed_in, monkeypatch)
+    capsys.readouterr()
+    assert main(["link", "--centre", "--json", ref]) == 0
+    out = capsys.readouterr()
+    state = json.loads(out.out)
+    assert out.err == ""
+    assert state["layers"][0]["source"][0]["url"].endswith("|zarr2:")  # the metadata was read
+    assert len(state["position"]) == 3
+
+
+def test_link_centre_says_why_it_cannot_centre(
+    local_stack: dict[str, Any],
+    signed_out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ref = _link_env(local_stack, monkeypatch)
+    assert main(["link", "--centre", "--json", ref]) == 0
+    out = capsys.readouterr()
+    assert "position" not in json.loads(out.out)
+    warnings = out.err.splitlines()
+    assert len(warnings) == 2, out.err  # no cookies; then the refusal, once
+    assert "no cookies" in warnings[0] and "reading metadata without cookies" in warnings[0]
+    assert "refused to read" in warnings[1] and "HTTP 403" in warnings[1]
+    assert "run `linc-edge-auth login`" in warnings[1]
