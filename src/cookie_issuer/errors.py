@@ -44,6 +44,12 @@ class NotApprovedError(IssuerError):
     )
 
 
+class PayloadTooLargeError(IssuerError):
+    status = 413
+    default_reason = "payload_too_large"
+    default_action = "Send less."
+
+
 class DependencyUnavailableError(IssuerError):
     status = 503
     default_reason = "dependency_unavailable"

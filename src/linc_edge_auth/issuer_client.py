@@ -1,6 +1,8 @@
 """Ask the issuer for CloudFront cookies with an archive API key (`GET /api/permissions/s3/`).
 
-Contract: `request_cookies(issuer_url, api_key)` sends `Authorization: token KEY` to
+Contract: `store_state(issuer_url, api_key, state)` posts a viewer state to `/api/links/` and
+returns the `ShortLink` the issuer answers (same error rules as below).
+`request_cookies(issuer_url, api_key)` sends `Authorization: token KEY` to
 `{issuer_url}/api/permissions/s3/` (a URL already ending in that path is taken as is) and returns
 `SignedCookies`, or raises `UserError` with one line: the issuer's own reason and action for a
 refusal (401 bad key, 403 not approved), the address for an unreachable issuer or a timeout,
@@ -15,12 +17,14 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from typing import Any, Final
 
 from linc_edge_auth.cookie_store import SignedCookies, origin_of
 from linc_edge_auth.errors import UserError
 
 API_PATH: Final = "/api/permissions/s3/"
+LINKS_PATH: Final = "/api/links/"
 REQUIRED: Final = ("CloudFront-Signature", "CloudFront-Key-Pair-Id")
 MAX_BYTES: Final = 64 * 1024
 TIMEOUT_SECONDS: Final = 10.0
@@ -51,12 +55,13 @@ def _reason(body: bytes) -> str:
     return (": " + " ".join(parts)) if parts else ""
 
 
-def request_cookies(
-    issuer_url: str, api_key: str, *, timeout: float = TIMEOUT_SECONDS
-) -> SignedCookies:
-    url = issuer_url.rstrip("/") + API_PATH
+def _call(issuer_url: str, path: str, api_key: str, *, data: bytes | None, timeout: float) -> bytes:
+    """One authenticated request to the issuer: the answer's body, or a one-line UserError."""
+    headers = {"Authorization": f"token {api_key}", "Accept": "application/json"}
+    if data is not None:
+        headers["Content-Type"] = "application/json"
     request = urllib.request.Request(  # noqa: S310 - http(s) only, checked by issuer_url_from
-        url, headers={"Authorization": f"token {api_key}", "Accept": "application/json"}
+        issuer_url.rstrip("/") + path, data=data, headers=headers
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
@@ -72,7 +77,39 @@ def request_cookies(
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise UserError(f"the issuer at {issuer_url} is unreachable ({reason})") from None
+    return body
+
+
+def request_cookies(
+    issuer_url: str, api_key: str, *, timeout: float = TIMEOUT_SECONDS
+) -> SignedCookies:
+    body = _call(issuer_url, API_PATH, api_key, data=None, timeout=timeout)
     return _parse(body, issuer_url)
+
+
+@dataclass(frozen=True)
+class ShortLink:
+    url: str  # https://VIEWER/#!https://VIEWER/links/<id>.json
+    state_url: str
+    created: bool  # False: the same state was stored before
+
+
+def store_state(
+    issuer_url: str, api_key: str, state: bytes, *, timeout: float = TIMEOUT_SECONDS
+) -> ShortLink:
+    """`POST /api/links/` with the state JSON; the issuer answers where it stored it."""
+    body = _call(issuer_url, LINKS_PATH, api_key, data=state, timeout=timeout)
+    try:
+        data: Any = json.loads(body[:MAX_BYTES])
+        link = ShortLink(str(data["url"]), str(data["state_url"]), bool(data["created"]))
+    except (ValueError, KeyError, TypeError):
+        raise UserError(
+            f"{issuer_url} did not answer like a linc-edge-auth issuer (expected the JSON of "
+            f"POST {LINKS_PATH}); check --issuer-url / LINC_ISSUER_URL"
+        ) from None
+    if not link.url.endswith("#!" + link.state_url):
+        raise UserError(f"{issuer_url} answered a short link in an unknown form")
+    return link
 
 
 def _parse(body: bytes, issuer_url: str) -> SignedCookies:

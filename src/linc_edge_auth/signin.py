@@ -3,6 +3,8 @@
 Contract:
 - `api_key_from_env()` is `LINC_API_KEY` (the variable the dandi client reads for the LINC
   archive), or None.
+- `api_key_or_prompt()` and `issuer_url(flag, viewer_url)` find the key and the issuer the way
+  every command does (flag, variable, prompt or the stored cookies' issuer).
 - `login(issuer_url, api_key)` asks the issuer (`issuer_client`) and stores the answer
   (`cookie_store`), returning it.
 - `current(viewer_url=None)` returns usable cookies: the stored set for `viewer_url` (or the only
@@ -15,6 +17,7 @@ Nothing here prints a key or a cookie value.
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 import time
@@ -32,6 +35,33 @@ RENEW_MARGIN_SECONDS: Final = 15 * 60
 
 def api_key_from_env() -> str | None:
     return os.environ.get(API_KEY_ENV) or None
+
+
+def api_key_or_prompt() -> str:
+    """LINC_API_KEY, else the key typed at a prompt that does not echo (a terminal only)."""
+    if key := api_key_from_env():
+        return key
+    if not sys.stdin.isatty():
+        raise UserError(f"no API key: set {API_KEY_ENV} (no terminal to ask on)")
+    key = getpass.getpass("Archive API key (not shown): ").strip()
+    if not key:
+        raise UserError("no API key given")
+    return key
+
+
+def issuer_url(flag: str | None, viewer_url: str | None) -> str:
+    """--issuer-url, else LINC_ISSUER_URL, else the issuer of the cookies stored for the viewer."""
+    if flag:
+        return issuer_client.issuer_url_from(flag, "--issuer-url")
+    if value := os.environ.get(ISSUER_URL_ENV):
+        return issuer_client.issuer_url_from(value, ISSUER_URL_ENV)
+    stored = cookie_store.find(viewer_url)
+    if stored is not None:
+        return stored.issuer_url
+    raise UserError(
+        f"which issuer? give --issuer-url or set {ISSUER_URL_ENV} (the stack's IssuerApiUrl "
+        "output; the LINC team publishes it)"
+    )
 
 
 def login(issuer_url: str, api_key: str) -> SignedCookies:

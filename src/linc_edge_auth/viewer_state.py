@@ -46,6 +46,7 @@ LAYER_TYPES: Final[tuple[LayerType, ...]] = get_args(LayerType)
 LAYOUTS: Final = tuple(sorted(neuroglancer.viewer_state.data_panel_layout_types))
 # fetch(url) -> bytes, or None when the object does not exist.
 Fetcher = Callable[[str], bytes | None]
+ViewerState = neuroglancer.ViewerState
 
 _PIPELINE_SCHEME: Final[dict[Format, str]] = {
     "zarr": "zarr",
@@ -198,6 +199,11 @@ def viewer_link(state: neuroglancer.ViewerState, deployment: Deployment) -> str:
 
 def state_json(state: neuroglancer.ViewerState) -> str:
     return str(url_state.to_json_dump(state, indent=2))
+
+
+def compact_state_json(state: neuroglancer.ViewerState) -> str:
+    """The state as stored for a short link (the issuer re-serialises it the same way)."""
+    return json.dumps(state.to_json(), separators=(",", ":"), ensure_ascii=False)
 
 
 # --- optional metadata: zarr version and the centre of an OME-Zarr --------------------------

@@ -7,14 +7,10 @@ expiry (`linc_edge_auth.cookie_store`) and renewed by `cookies` and the Python h
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
 import time
 from typing import Any
 
 from linc_edge_auth import cookie_store, signin
-from linc_edge_auth.errors import UserError
-from linc_edge_auth.issuer_client import issuer_url_from
 
 EPILOG = f"""\
 The API key is the one on your archive profile page (lincbrain.org: your name, top right,
@@ -47,36 +43,9 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _issuer_url(args: argparse.Namespace) -> str:
-    import os
-
-    if args.issuer_url:
-        return issuer_url_from(args.issuer_url, "--issuer-url")
-    if value := os.environ.get(signin.ISSUER_URL_ENV):
-        return issuer_url_from(value, signin.ISSUER_URL_ENV)
-    stored = cookie_store.find(args.viewer_url)
-    if stored is not None:
-        return stored.issuer_url
-    raise UserError(
-        f"which issuer? give --issuer-url or set {signin.ISSUER_URL_ENV} (the stack's "
-        "IssuerApiUrl output; the LINC team publishes it)"
-    )
-
-
-def _api_key() -> str:
-    if key := signin.api_key_from_env():
-        return key
-    if not sys.stdin.isatty():
-        raise UserError(f"no API key: set {signin.API_KEY_ENV} (no terminal to ask on)")
-    key = getpass.getpass("Archive API key (not shown): ").strip()
-    if not key:
-        raise UserError("no API key given")
-    return key
-
-
 def run(args: argparse.Namespace) -> int:
-    issuer = _issuer_url(args)
-    cookies = signin.login(issuer, _api_key())
+    issuer = signin.issuer_url(args.issuer_url, args.viewer_url)
+    cookies = signin.login(issuer, signin.api_key_or_prompt())
     until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(cookies.expires))
     hours = cookies.seconds_left() / 3600
     print(
