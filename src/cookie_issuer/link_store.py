@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from cookie_issuer.errors import BadRequestError, DependencyUnavailableError, PayloadTooLargeError
+from edge_auth.short_links import state_key
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 # 16x the 64 KB the design promises for states in a URL; far below API Gateway's 10 MB and
 # Lambda's 6 MB payload limits, and small enough that storage cannot be used as a file host.
 MAX_STATE_BYTES: Final = 1024 * 1024
-PREFIX: Final = "links/"
 CACHE_CONTROL: Final = "public, max-age=31536000, immutable"  # content-addressed: never changes
 
 
@@ -115,7 +115,7 @@ class LinkStore:
         from botocore.exceptions import BotoCoreError, ClientError
 
         identifier = link_id(data)
-        key = f"{PREFIX}{identifier}.json"
+        key = state_key(identifier)
         try:
             self.client().put_object(
                 Bucket=self.bucket,

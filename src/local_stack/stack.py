@@ -76,7 +76,10 @@ def data_prefixes(distribution: Distribution) -> tuple[str, ...]:
     return tuple(
         "/" + b.path_pattern.lstrip("/")
         for b in distribution.behaviors
-        if b.requires_signed_cookies and distribution.origins[b.origin_id].kind == "s3"
+        if b.requires_signed_cookies
+        and distribution.origins[b.origin_id].kind == "s3"
+        # Our own bucket's guarded paths (short-link states) are not asset data.
+        and distribution.origins[b.origin_id].bucket_logical_id != "ViewerBucket"
     )
 
 
@@ -205,6 +208,7 @@ class LocalStack:
             "JWT_ALGORITHMS": "RS256",
             "SESSION_COOKIE_NAME": SESSION_COOKIE,
             "AUTH_RULE": "status=APPROVED",
+            "LINKS_BUCKET": VIEWER_BUCKET,
             "SECRETS_CACHE_SECONDS": "300",
             "POWERTOOLS_SERVICE_NAME": "linc-edge-auth-local",
             "POWERTOOLS_METRICS_NAMESPACE": "LincEdgeAuthLocal",
