@@ -9,6 +9,7 @@ Routes (Powertools APIGatewayHttpResolver):
 - `GET|POST /_auth/logout`: expires the cookies, 302 to ARCHIVE_LOGOUT_URL (or `/`).
 - `GET /api/permissions/s3/`: `Authorization` header only; JSON cookie values plus Set-Cookie;
   CORS for the exact CORS_ALLOWED_ORIGINS with credentials; `OPTIONS` preflight answered.
+- `POST /api/links/`: short-link states (`link_routes`, its own Router).
 Unknown path: 404, known path with another method: 405. Errors are JSON on API routes and human
 pages on `/_auth/*`, never with cookies, never a stack trace. The viewer origin is VIEWER_ORIGIN,
 or, when that is empty, `https://` + X-Forwarded-Host (else Host); see the README for why that
@@ -28,6 +29,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from cookie_issuer import link_routes
 from cookie_issuer.cookies import MintedCookies, expire_cookie_headers, mint, set_cookie_headers
 from cookie_issuer.errors import (
     BadRequestError,
@@ -65,10 +67,12 @@ ROUTE_METHODS: Final = {
     CALLBACK_PATH: ("GET",),
     LOGOUT_PATH: ("GET", "POST"),
     API_PATH: ("GET", "OPTIONS"),
+    link_routes.LINKS_PATH: ("POST",),
 }
 _HOST: Final = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::[0-9]{1,5})?")
 
 resolver = APIGatewayHttpResolver()
+resolver.include_router(link_routes.router)
 
 
 # -- request helpers -----------------------------------------------------------------------
@@ -301,7 +305,8 @@ def handle_not_found(_: NotFoundError) -> Response[str]:
     error = BadRequestError(
         f"There is nothing at {path[:200]}.",
         reason="not_found",
-        action="Use /_auth/login, /_auth/callback, /_auth/logout or /api/permissions/s3/.",
+        action="Use /_auth/login, /_auth/callback, /_auth/logout, /api/permissions/s3/ or "
+        "/api/links/.",
     )
     error.status = 404
     return error_response(error, html=path.startswith(AUTH_PREFIX))

@@ -74,6 +74,11 @@ def _netloc(url: str) -> str:
     return f"{(parts.hostname or '').lower()}:{port}"
 
 
+def same_viewer(a: str, b: str) -> bool:
+    """Same host and port (the local stack signs https:// and serves http://)."""
+    return _netloc(a) == _netloc(b)
+
+
 def may_send_to(url: str) -> bool:
     parts = urllib.parse.urlsplit(url)
     return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK)

@@ -20,6 +20,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any, Final
 
+from edge_auth.short_links import LINK_ID
 from linc_edge_auth.cookie_store import SignedCookies, origin_of
 from linc_edge_auth.errors import UserError
 
@@ -89,6 +90,7 @@ def request_cookies(
 
 @dataclass(frozen=True)
 class ShortLink:
+    link_id: str
     url: str  # https://VIEWER/#!https://VIEWER/links/<id>.json
     state_url: str
     created: bool  # False: the same state was stored before
@@ -101,13 +103,15 @@ def store_state(
     body = _call(issuer_url, LINKS_PATH, api_key, data=state, timeout=timeout)
     try:
         data: Any = json.loads(body[:MAX_BYTES])
-        link = ShortLink(str(data["url"]), str(data["state_url"]), bool(data["created"]))
+        link = ShortLink(
+            str(data["id"]), str(data["url"]), str(data["state_url"]), bool(data["created"])
+        )
     except (ValueError, KeyError, TypeError):
         raise UserError(
             f"{issuer_url} did not answer like a linc-edge-auth issuer (expected the JSON of "
             f"POST {LINKS_PATH}); check --issuer-url / LINC_ISSUER_URL"
         ) from None
-    if not link.url.endswith("#!" + link.state_url):
+    if not link.url.endswith("#!" + link.state_url) or not LINK_ID.fullmatch(link.link_id):
         raise UserError(f"{issuer_url} answered a short link in an unknown form")
     return link
 

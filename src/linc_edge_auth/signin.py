@@ -7,9 +7,10 @@ Contract:
   every command does (flag, variable, prompt or the stored cookies' issuer).
 - `login(issuer_url, api_key)` asks the issuer (`issuer_client`) and stores the answer
   (`cookie_store`), returning it.
-- `current(viewer_url=None)` returns usable cookies: the stored set for `viewer_url` (or the only
-  stored set), renewed through the issuer it came from when fewer than `RENEW_MARGIN_SECONDS`
-  are left and an API key is at hand (`api_key` or `LINC_API_KEY`). Without a key, a set close
+- `current(viewer_url=None)` returns usable cookies: the stored set for `viewer_url` (else
+  `LINC_VIEWER_URL`, else the only stored set), renewed through the issuer it came from when
+  fewer than `RENEW_MARGIN_SECONDS` are left and an API key is at hand (`api_key` or
+  `LINC_API_KEY`). Without a key, a set close
   to expiry is returned with a warning on stderr; an expired or missing set is a `UserError`
   telling the user to run `linc-edge-auth login`.
 Nothing here prints a key or a cookie value.
@@ -29,6 +30,7 @@ from linc_edge_auth.errors import UserError
 
 API_KEY_ENV: Final = "LINC_API_KEY"
 ISSUER_URL_ENV: Final = "LINC_ISSUER_URL"
+VIEWER_URL_ENV: Final = "LINC_VIEWER_URL"
 # Renew a quarter of an hour ahead: a zarr read started just before expiry still finishes.
 RENEW_MARGIN_SECONDS: Final = 15 * 60
 
@@ -70,25 +72,28 @@ def login(issuer_url: str, api_key: str) -> SignedCookies:
     return cookies
 
 
-def _describe_choice(viewer_url: str | None) -> str:
-    if viewer_url:
-        return f"for {cookie_store.origin_of(viewer_url)}"
+def _missing(viewer_url: str | None) -> UserError:
     stored = cookie_store.load_all()
-    if len(stored) > 1:
-        return f"chosen: {len(stored)} viewers are signed in ({', '.join(stored)}); name one"
-    return "stored"
+    if viewer_url is None and len(stored) > 1:
+        return UserError(
+            f"cookies for {len(stored)} viewers are stored ({', '.join(stored)}): give "
+            f"--viewer-url or set {VIEWER_URL_ENV}"
+        )
+    where = f"for {cookie_store.origin_of(viewer_url)}" if viewer_url else "stored"
+    return UserError(
+        f"no cookies {where}: run `linc-edge-auth login` (with {API_KEY_ENV} set, or it asks "
+        "for the key)"
+    )
 
 
 def current(
     viewer_url: str | None = None, *, api_key: str | None = None, now: float | None = None
 ) -> SignedCookies:
     """Cookies to send now, renewed when close to expiry and a key is at hand."""
+    viewer_url = viewer_url or os.environ.get(VIEWER_URL_ENV) or None
     found = cookie_store.find(viewer_url)
     if found is None:
-        raise UserError(
-            f"no cookies {_describe_choice(viewer_url)}: run `linc-edge-auth login` "
-            f"(with {API_KEY_ENV} set, or it asks for the key)"
-        )
+        raise _missing(viewer_url)
     moment = time.time() if now is None else now
     left = found.seconds_left(moment)
     if left > RENEW_MARGIN_SECONDS:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, TypeVar, cast
 
+from edge_auth import short_links
 from linc_edge_auth import archive, signin
 from linc_edge_auth.asset_refs import (
     DEFAULT_BUCKET,
@@ -22,6 +23,7 @@ from linc_edge_auth.asset_refs import (
     FORMATS,
     Deployment,
 )
+from linc_edge_auth.cookie_store import same_viewer
 from linc_edge_auth.errors import UserError
 from linc_edge_auth.fetch import http_fetcher
 from linc_edge_auth.issuer_client import store_state
@@ -225,9 +227,10 @@ def short_link(state: ViewerState, deployment: Deployment, issuer_flag: str | No
     issuer = signin.issuer_url(issuer_flag, deployment.viewer_url)
     data = compact_state_json(state).encode("utf-8")
     link = store_state(issuer, signin.api_key_or_prompt(), data)
-    if not link.state_url.startswith(deployment.viewer_url + "/"):
+    if not same_viewer(link.state_url, deployment.viewer_url):
         raise UserError(
             f"the issuer at {issuer} stores links for {link.url.split('/#!')[0]}, not for "
             f"{deployment.viewer_url}: give the matching --issuer-url or --viewer-url"
         )
-    return link.url
+    # Spelled on the viewer origin the user named (the local stack signs https, serves http).
+    return short_links.short_link(deployment.viewer_url, link.link_id)

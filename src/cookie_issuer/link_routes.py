@@ -1,0 +1,102 @@
+"""The issuer's short-link API: `POST /api/links/` (a Powertools Router).
+
+Contract: the body is a Neuroglancer state (JSON object, at most 1 MiB); credentials come from
+the `Authorization` header only (`token <API key>` or `Bearer <token>`, the same rule as
+`/api/permissions/s3/`: an approved archive member), never from a cookie, so a page cannot make
+a signed-in browser write links. The state is stored once under its SHA-256 in the viewer bucket
+(`link_store`) and the answer is JSON `{id, state_url, url, created, bytes}`: 201 when this
+request stored it, 200 when the same state was already there. `url` is the short link
+(`edge_auth.short_links`). Without LINKS_BUCKET the route answers 404 "not enabled". Errors are
+the issuer's JSON errors (400 not a state, 401/403 credentials, 413 too large, 503 storage).
+
+Why the issuer writes, not the user: LINC members have an archive API key, rarely AWS
+credentials for our bucket; the issuer already verifies that key with the archive and is the one
+part of the stack that may write, with an IAM grant limited to creating `links/*` objects.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from typing import Final
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from cookie_issuer.errors import BadRequestError, UnauthenticatedError
+from cookie_issuer.link_store import LinkStore, canonical_state, links_bucket
+from cookie_issuer.observability import logger
+from cookie_issuer.responses import json_response
+from cookie_issuer.runtime import get_runtime
+from cookie_issuer.session import AUTH_FORMS, authenticate, find_credentials
+from edge_auth.short_links import short_link, state_url
+
+LINKS_PATH: Final = "/api/links/"
+
+router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
+_stores: dict[str, LinkStore] = {}  # one S3 client per container and bucket
+
+
+def _body() -> bytes:
+    event = router.current_event
+    raw = event.get("body") or ""
+    if not event.get("isBase64Encoded"):
+        return str(raw).encode("utf-8")
+    try:
+        return base64.b64decode(str(raw), validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequestError(
+            "The request body is not valid base64.", reason="body_unreadable"
+        ) from None
+
+
+def _store() -> LinkStore:
+    bucket = links_bucket(os.environ)
+    if bucket is None:
+        error = BadRequestError(
+            "Short links are not enabled on this deployment.",
+            reason="links_disabled",
+            action="Share the long link (linc-edge-auth link without --short).",
+        )
+        error.status = 404
+        raise error
+    store = _stores.get(bucket)
+    if store is None:
+        store = _stores[bucket] = LinkStore(bucket)
+    return store
+
+
+@router.post(LINKS_PATH)
+def store_link() -> Response[str]:
+    store = _store()
+    runtime = get_runtime()
+    headers = {str(k).lower(): str(v) for k, v in (router.current_event.headers or {}).items()}
+    credentials = find_credentials(headers, [], None, allow_cookie=False)
+    if credentials is None:
+        raise UnauthenticatedError(
+            "No Authorization header.", reason="credentials_missing", action=AUTH_FORMS
+        )
+    identity = authenticate(credentials, runtime)
+    data = canonical_state(_body())
+    stored = store.put(data, identity.subject)
+    from cookie_issuer.app import _viewer_origin  # the resolver's request helpers
+
+    origin = _viewer_origin(runtime.settings)
+    logger.info(
+        "short link stored",
+        extra={
+            "subject": identity.subject,
+            "link_id": stored.link_id,
+            "created": stored.created,
+            "bytes": stored.size,
+        },
+    )
+    body = {
+        "id": stored.link_id,
+        "state_url": state_url(origin, stored.link_id),
+        "url": short_link(origin, stored.link_id),
+        "created": stored.created,
+        "bytes": stored.size,
+    }
+    return json_response(201 if stored.created else 200, body)
