@@ -88,7 +88,7 @@ def store_link() -> Response[str]:
         extra={
             "subject": identity.subject,
             "link_id": stored.link_id,
-            "created": stored.created,
+            "new_link": stored.created,  # not "created": a LogRecord attribute
             "bytes": stored.size,
         },
     )
