@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -46,12 +47,18 @@ def stored_keys(s3: Any) -> list[str]:
 
 
 def test_the_sample_event_stores_a_state_named_by_its_hash(
-    links: Any, issuer_invoke: Invoke, issuer_token: Any, capsys: pytest.CaptureFixture[str]
+    links: Any,
+    issuer_invoke: Invoke,
+    issuer_token: Any,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     result = issuer_invoke(load_event("links", issuer_token()))
-    logged = capsys.readouterr()
-    assert '"short link stored"' in logged.out
-    assert "0b5b0a8e" not in logged.out + logged.err  # the state may name private assets
+    captured = capsys.readouterr()
+    logged = captured.out + captured.err + caplog.text
+    assert "short link stored" in logged
+    assert "0b5b0a8e" not in logged  # the state may name private assets: never logged
     assert result["statusCode"] == 201, result["body"]
     body = body_json(result)
     obj = links.get_object(Bucket=BUCKET, Key=f"links/{body['id']}.json")
