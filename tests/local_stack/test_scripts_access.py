@@ -5,6 +5,7 @@ source values. The CloudFront emulator checks every cookie as CloudFront would."
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -281,3 +282,55 @@ def test_link_centre_says_why_it_cannot_centre(
     assert "no cookies" in warnings[0] and "reading metadata without cookies" in warnings[0]
     assert "refused to read" in warnings[1] and "HTTP 403" in warnings[1]
     assert "run `linc-edge-auth login`" in warnings[1]
+
+
+def test_link_short_stores_the_state_and_prints_a_short_link(
+    local_stack: dict[str, Any],
+    signed_out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    info = local_stack
+    ref = _link_env(info, monkeypatch)
+    monkeypatch.setenv("LINC_ISSUER_URL", info["issuer_api_url"])
+    monkeypatch.setenv("LINC_API_KEY", _token(info, "alice"))
+    assert main(["link", "--json", ref]) == 0
+    expected = json.loads(capsys.readouterr().out)
+    assert main(["link", "--short", ref]) == 0
+    short = capsys.readouterr().out.strip()
+    viewer = _viewer(info)
+    prefix = f"{viewer}/#!{viewer}/links/"
+    assert short.startswith(prefix) and short.endswith(".json")
+    link_id = short[len(prefix) : -len(".json")]
+    state_url = short.split("#!", 1)[1]
+
+    status, _, _ = http(state_url)
+    assert status == 403  # members only, like data
+    assert main(["login"]) == 0
+    capsys.readouterr()
+    response = linc_edge_auth.requests_session().get(state_url, timeout=30)
+    assert response.status_code == 200
+    assert hashlib.sha256(response.content).hexdigest() == link_id
+    assert response.json() == expected
+
+    # The link does not grow with the state: three layers give a link of the same length.
+    assert main(["link", "--short", ref, ref, ref]) == 0
+    longer = capsys.readouterr().out.strip()
+    assert longer != short and len(longer) == len(short)
+
+
+def test_link_short_refusals_are_one_line(
+    local_stack: dict[str, Any],
+    signed_out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ref = _link_env(local_stack, monkeypatch)
+    monkeypatch.setenv("LINC_API_KEY", _token(local_stack, "bob"))
+    assert main(["link", "--short", ref]) == 2
+    err = capsys.readouterr().err
+    assert "which issuer? give --issuer-url or set LINC_ISSUER_URL" in err
+    monkeypatch.setenv("LINC_ISSUER_URL", local_stack["issuer_api_url"])
+    assert main(["link", "--short", ref]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "refused this account" in err
