@@ -51,7 +51,8 @@ def samconfig_environment(samconfig: Path | str, env: str) -> dict[str, Any]:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise TemplateError(f"cannot read {path}: {exc}") from None
     if not isinstance(config.get(env), dict):
-        raise TemplateError(f"{path} has no environment {env!r} (has {', '.join(config)})")
+        known = ", ".join(name for name, value in config.items() if isinstance(value, dict))
+        raise TemplateError(f"{path} has no environment {env!r} (has {known})")
     sections: dict[str, Any] = config[env]
     return sections
 

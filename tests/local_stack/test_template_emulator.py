@@ -98,6 +98,14 @@ def test_real_template_behaviors(keys: DevKeys) -> None:
     assert not any(b.requires_signed_cookies for b in _distribution(TEMPLATE, no_key).behaviors)
 
 
+@pytest.mark.parametrize("patterns", ["/a/*", "/a/*,/b/*,/c/*", "/a/*,/b/*,/c/*,/d/*"])
+def test_data_behaviors_follow_their_conditions(keys: DevKeys, patterns: str) -> None:
+    """Each data behavior sits in an Fn::If on its own condition (DataPath2..4)."""
+    distribution = _distribution(TEMPLATE, {**_params(keys), "DataPathPatterns": patterns})
+    guarded = [b.path_pattern for b in distribution.behaviors if b.requires_signed_cookies]
+    assert guarded == patterns.split(",")
+
+
 def test_data_path_follows_the_template_parameter(
     tmp_path: Path, keys: DevKeys, aws: LocalAws
 ) -> None:

@@ -85,6 +85,8 @@ def test_issuer_artifact_has_packages_and_lambda_wheels(built: Path) -> None:
     assert {"aws_xray_sdk", "wrapt", "cffi"} <= top
     # boto3/botocore come with the python3.13 runtime: shipping them would only add weight.
     assert not top & {"boto3", "botocore", "s3transfer"}
+    # Development tools never ship: the template model, the local stack.
+    assert not top & {"template_model", "local_stack", "linc_edge_auth"}
     # Wheels for the Lambda platform, not for this machine's Python.
     binaries = [p.name for p in issuer.rglob("*.so")]
     assert any("cpython-313-x86_64-linux-gnu" in b for b in binaries), binaries
