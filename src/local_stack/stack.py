@@ -44,13 +44,11 @@ STACK_JSON_VERSION: Final = 1
 LOOPBACK_URL_PARAMETERS: Final = ("ArchiveLoginUrl", "ArchiveLogoutUrl", "ArchiveApiUrl", "JwksUrl")
 
 # The only issuer variables the local stack sets differently from the template (or beyond it).
-# Everything else comes from IssuerFunction's Environment in template.yaml.
+# Everything else comes from IssuerFunction's Environment in template.yaml. (Tracing needs no
+# override: the Powertools tracer turns itself off outside Lambda, where no X-Ray daemon runs.)
 LOCAL_ISSUER_OVERRIDES: Final = {
-    # Lambda runs an X-Ray daemon for `Tracing: Active`; nothing listens locally, and the
-    # Powertools tracer would try to send every request's segment to it.
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    # Lambda ships the metrics the issuer prints (EMF) to CloudWatch; locally they would only
-    # print a JSON blob to the terminal after every request.
+    # In Lambda the metrics the issuer prints (EMF JSON on stdout) go to CloudWatch; locally they
+    # would only print a JSON blob to the terminal after every request.
     "POWERTOOLS_METRICS_DISABLED": "true",
 }
 
