@@ -17,7 +17,7 @@ formats:
 
 examples:
   curl -H "$(linc-edge-auth cookies)" https://VIEWER/zarr/UUID/.zattrs
-  linc-edge-auth cookies --format netscape > cookies.txt && chmod 600 cookies.txt
+  (umask 077; linc-edge-auth cookies --format netscape > cookies.txt)
   wget --load-cookies cookies.txt https://VIEWER/blobs/AAA/BBB/UUID
 """
 
