@@ -43,6 +43,19 @@ def http(
             return exc.code, dict(exc.headers.items()), exc.read()
 
 
+def s3_client(info: dict[str, Any]) -> Any:
+    """boto3 S3 on the stack's local moto (its dummy credentials)."""
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=info["aws_endpoint_url"],
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+
+
 def stats(info: dict[str, Any]) -> dict[str, Any]:
     status, _, body = http(info["stats_url"])
     assert status == 200

@@ -26,7 +26,7 @@ import linc_edge_auth
 from linc_edge_auth import cookie_store
 from linc_edge_auth.cli import main
 from linc_edge_auth.errors import UserError
-from tests.local_stack.client import chunk_url, http
+from tests.local_stack.client import chunk_url, http, s3_client
 
 pytestmark = pytest.mark.slow
 
@@ -183,7 +183,6 @@ def test_zarr_reads_the_values_of_the_source(signed_in: dict[str, Any]) -> None:
 def test_xarray_open_zarr_on_the_viewer_url(signed_in: dict[str, Any], tmp_path: Path) -> None:
     """A dataset xarray wrote (consolidated, as xarray writes it) under zarr/<uuid>/ in the
     asset bucket opens from its viewer URL with the same values."""
-    import boto3
     import xarray as xr
 
     info = signed_in
@@ -195,13 +194,7 @@ def test_xarray_open_zarr_on_the_viewer_url(signed_in: dict[str, Any], tmp_path:
     written = tmp_path / "signal.zarr"
     source.to_zarr(written, zarr_format=2, consolidated=True)
     prefix = f"zarr/{uuid.uuid4()}/"
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=info["aws_endpoint_url"],
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
+    s3 = s3_client(info)
     for file in sorted(p for p in written.rglob("*") if p.is_file()):
         key = prefix + file.relative_to(written).as_posix()
         s3.put_object(Bucket=info["buckets"]["assets"], Key=key, Body=file.read_bytes())
