@@ -17,7 +17,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from edge_auth.short_links import LINK_ID
@@ -56,9 +56,20 @@ def _reason(body: bytes) -> str:
     return (": " + " ".join(parts)) if parts else ""
 
 
-def _call(issuer_url: str, path: str, api_key: str, *, data: bytes | None, timeout: float) -> bytes:
+@dataclass(frozen=True)
+class ApiKey:
+    """An archive API key and where it came from (errors name the source, never the value)."""
+
+    value: str = field(repr=False)
+    source: str = "the API key"
+
+
+def _call(
+    issuer_url: str, path: str, api_key: ApiKey | str, *, data: bytes | None, timeout: float
+) -> bytes:
     """One authenticated request to the issuer: the answer's body, or a one-line UserError."""
-    headers = {"Authorization": f"token {api_key}", "Accept": "application/json"}
+    key = api_key if isinstance(api_key, ApiKey) else ApiKey(api_key)
+    headers = {"Authorization": f"token {key.value}", "Accept": "application/json"}
     if data is not None:
         headers["Content-Type"] = "application/json"
     request = urllib.request.Request(  # noqa: S310 - http(s) only, checked by issuer_url_from
@@ -71,7 +82,7 @@ def _call(issuer_url: str, path: str, api_key: str, *, data: bytes | None, timeo
         with exc:
             detail = _reason(exc.read(MAX_BYTES))
         if exc.code == 401:
-            raise UserError(f"the issuer at {issuer_url} refused the API key{detail}") from None
+            raise UserError(f"the issuer at {issuer_url} refused {key.source}{detail}") from None
         if exc.code == 403:
             raise UserError(f"the issuer at {issuer_url} refused this account{detail}") from None
         raise UserError(f"the issuer at {issuer_url} answered HTTP {exc.code}{detail}") from None
@@ -82,7 +93,7 @@ def _call(issuer_url: str, path: str, api_key: str, *, data: bytes | None, timeo
 
 
 def request_cookies(
-    issuer_url: str, api_key: str, *, timeout: float = TIMEOUT_SECONDS
+    issuer_url: str, api_key: ApiKey | str, *, timeout: float = TIMEOUT_SECONDS
 ) -> SignedCookies:
     body = _call(issuer_url, API_PATH, api_key, data=None, timeout=timeout)
     return _parse(body, issuer_url)
@@ -97,7 +108,7 @@ class ShortLink:
 
 
 def store_state(
-    issuer_url: str, api_key: str, state: bytes, *, timeout: float = TIMEOUT_SECONDS
+    issuer_url: str, api_key: ApiKey | str, state: bytes, *, timeout: float = TIMEOUT_SECONDS
 ) -> ShortLink:
     """`POST /api/links/` with the state JSON; the issuer answers where it stored it."""
     body = _call(issuer_url, LINKS_PATH, api_key, data=state, timeout=timeout)

@@ -27,6 +27,7 @@ from typing import Final
 from linc_edge_auth import cookie_store, issuer_client
 from linc_edge_auth.cookie_store import SignedCookies
 from linc_edge_auth.errors import UserError
+from linc_edge_auth.issuer_client import ApiKey
 
 API_KEY_ENV: Final = "LINC_API_KEY"
 ISSUER_URL_ENV: Final = "LINC_ISSUER_URL"
@@ -39,16 +40,16 @@ def api_key_from_env() -> str | None:
     return os.environ.get(API_KEY_ENV) or None
 
 
-def api_key_or_prompt() -> str:
+def api_key_or_prompt() -> ApiKey:
     """LINC_API_KEY, else the key typed at a prompt that does not echo (a terminal only)."""
     if key := api_key_from_env():
-        return key
+        return ApiKey(key, f"the API key in {API_KEY_ENV}")
     if not sys.stdin.isatty():
         raise UserError(f"no API key: set {API_KEY_ENV} (no terminal to ask on)")
     key = getpass.getpass("Archive API key (not shown): ").strip()
     if not key:
         raise UserError("no API key given")
-    return key
+    return ApiKey(key, "the API key you typed")
 
 
 def issuer_url(flag: str | None, viewer_url: str | None) -> str:
@@ -66,7 +67,7 @@ def issuer_url(flag: str | None, viewer_url: str | None) -> str:
     )
 
 
-def login(issuer_url: str, api_key: str) -> SignedCookies:
+def login(issuer_url: str, api_key: ApiKey | str) -> SignedCookies:
     cookies = issuer_client.request_cookies(issuer_url, api_key)
     cookie_store.save(cookies)
     return cookies
@@ -98,9 +99,10 @@ def current(
     left = found.seconds_left(moment)
     if left > RENEW_MARGIN_SECONDS:
         return found
-    key = api_key or api_key_from_env()
-    if key:
-        return login(found.issuer_url, key)
+    if api_key:
+        return login(found.issuer_url, ApiKey(api_key, "the api_key given"))
+    if key := api_key_from_env():
+        return login(found.issuer_url, ApiKey(key, f"the API key in {API_KEY_ENV}"))
     if left <= 0:
         raise UserError(
             f"the cookies for {found.viewer_origin} expired: run `linc-edge-auth login` "

@@ -101,7 +101,7 @@ def test_login_cookies_logout(
 
 @pytest.mark.parametrize(
     ("user", "expected"),
-    [("bob", "refused this account: "), (None, "refused the API key: ")],
+    [("bob", "refused this account: "), (None, "refused the API key in LINC_API_KEY: ")],
 )
 def test_login_refusals_are_one_line_without_the_key(
     local_stack: dict[str, Any],
