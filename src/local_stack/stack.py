@@ -5,7 +5,7 @@ seeds the viewer bucket (viewer/dist) and the asset bucket (sample OME-Zarr, NIf
 streamlines), stores the
 signing key as a secret, starts the archive stand-in, the CloudFront emulator (behaviors from
 template.yaml) and the issuer API, configures the in-process issuer through environment
-variables (as the template does), and writes `stack.json` (format: README "Local stack").
+variables (as the template does), and writes `stack.json` (format: docs/local-stack.md).
 `stop()` stops everything. A busy port raises `PortBusyError` naming the option to change.
 """
 
