@@ -150,7 +150,11 @@ def test_documented_default(name: str) -> None:
         value = getattr(unset, name.lower(), None)
         assert not value, f"{name} is documented empty by default but gives {value!r}"
     elif literal is not None:
-        assert _load(_without(JWKS_MODE, name)) == _load({**JWKS_MODE, name: literal}), (
+        try:
+            unset = _load(_without(JWKS_MODE, name))
+        except SettingsError as exc:
+            pytest.fail(f"{name} unset is refused ({exc}): it has no default")
+        assert unset == _load({**JWKS_MODE, name: literal}), (
             f"{name} unset does not behave like {name}={literal} (the documented default)"
         )
     else:
@@ -168,7 +172,8 @@ BOUNDED = {
 def test_documented_bounds(name: str) -> None:
     low, high = BOUNDED[name]
     for ok in (low, high):
-        _load({**JWKS_MODE, name: str(ok)})
+        if not _loads({**JWKS_MODE, name: str(ok)}):
+            pytest.fail(f"{name}={ok} is refused, but the docs say {low} to {high}")
     for bad in (low - 1, high + 1):
         with pytest.raises(SettingsError) as refused:
             _load({**JWKS_MODE, name: str(bad)})
