@@ -5,7 +5,8 @@ recording mapping, so every variable it reads is seen; a documented default must
 settings as the variable left unset; "required" must fail naming the variable; "N to M" bounds
 must hold at N and M and fail just outside. The template table is checked against the
 template's own Parameters (every one, default, AllowedValues, MinValue/MaxValue), and the
-"template" column against the issuer's Environment in template.yaml.
+"template" column against the issuer's Environment in template.yaml, both read with
+`template_model`, the project's one reader of the template.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from typing import Any
 import pytest
 
 from cookie_issuer.settings import Settings, SettingsError, load_settings
+from template_model import load_template
 from tests.docs.support import DOCS, ROOT, Table, code_spans, tables_with_header
-from tests.template.support import load_yaml
 
 PAGE = DOCS / "configuration.md"
+TEMPLATE = ROOT / "template.yaml"
 NOT_SET = "—"
 POWERTOOLS = "POWERTOOLS_"
 
@@ -205,7 +207,7 @@ def test_powertools_defaults() -> None:
 # -- the template ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    return load_yaml()
+    return load_template(TEMPLATE)
 
 
 def _refs(value: Any) -> set[str]:
@@ -250,7 +252,7 @@ def test_every_parameter_is_documented(template: dict[str, Any]) -> None:
 
 
 def _parameter_names() -> list[str]:
-    return sorted(set(load_yaml()["Parameters"]) & set(PARAMETERS))
+    return sorted(set(load_template(TEMPLATE)["Parameters"]) & set(PARAMETERS))
 
 
 @pytest.mark.parametrize("name", _parameter_names())
