@@ -12,8 +12,8 @@ Routes (Powertools APIGatewayHttpResolver):
 - `POST /api/links/`: short-link states (`link_routes`, its own Router).
 Unknown path: 404, known path with another method: 405. Errors are JSON on API routes and human
 pages on `/_auth/*`, never with cookies, never a stack trace. The viewer origin is VIEWER_ORIGIN,
-or, when that is empty, `https://` + X-Forwarded-Host (else Host); see the README for why that
-is safe.
+or, when that is empty, `https://` + X-Forwarded-Host (else Host); docs/security-model.md says why
+that is safe.
 """
 
 from __future__ import annotations
