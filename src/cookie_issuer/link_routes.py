@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 from typing import Final
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from cookie_issuer.errors import BadRequestError, UnauthenticatedError
-from cookie_issuer.link_store import LinkStore, canonical_state, links_bucket
+from cookie_issuer.link_store import LinkStore, canonical_state
 from cookie_issuer.observability import logger
 from cookie_issuer.responses import json_response
 from cookie_issuer.runtime import get_runtime
@@ -51,8 +50,7 @@ def _body() -> bytes:
         ) from None
 
 
-def _store() -> LinkStore:
-    bucket = links_bucket(os.environ)
+def _store(bucket: str | None) -> LinkStore:
     if bucket is None:
         error = BadRequestError(
             "Short links are not enabled on this deployment.",
@@ -69,8 +67,8 @@ def _store() -> LinkStore:
 
 @router.post(LINKS_PATH)
 def store_link() -> Response[str]:
-    store = _store()
     runtime = get_runtime()
+    store = _store(runtime.settings.links_bucket)
     headers = {str(k).lower(): str(v) for k, v in (router.current_event.headers or {}).items()}
     credentials = find_credentials(headers, [], None, allow_cookie=False)
     if credentials is None:

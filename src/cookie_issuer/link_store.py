@@ -14,7 +14,6 @@ Contract:
   object; an existing object under the id already holds these very bytes (the id is their
   hash), so that case answers `created=False`. S3 failures raise
   `DependencyUnavailableError`; the writer's archive username is kept as object metadata.
-- `links_bucket(env)` is `LINKS_BUCKET` (the viewer bucket; empty turns short links off).
 Nothing here logs the state itself: it may name private assets.
 """
 
@@ -22,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -85,10 +83,6 @@ def canonical_state(body: bytes) -> bytes:
 
 def link_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def links_bucket(env: Mapping[str, str]) -> str | None:
-    return env.get("LINKS_BUCKET", "").strip() or None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ import pytest
 
 from cookie_issuer import link_routes
 from cookie_issuer.link_store import MAX_STATE_BYTES, canonical_state
+from cookie_issuer.runtime import reset_runtime
 from tests.cookie_issuer.support import VIEWER, body_json, load_event
 
 BUCKET = "linc-viewer-test"
@@ -24,6 +25,7 @@ Invoke = Callable[[dict[str, Any]], dict[str, Any]]
 @pytest.fixture
 def links(issuer_invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("LINKS_BUCKET", BUCKET)
+    reset_runtime()  # settings are read once per container
     link_routes._stores.clear()  # a client per moto session
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket=BUCKET)
@@ -147,6 +149,7 @@ def test_without_a_links_bucket_the_route_says_not_enabled(
     issuer_invoke: Invoke, issuer_token: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LINKS_BUCKET", raising=False)
+    reset_runtime()
     result = issuer_invoke(post(issuer_token(), b"{}"))
     assert result["statusCode"] == 404
     assert body_json(result)["error"] == "links_disabled"
@@ -156,6 +159,7 @@ def test_storage_failure_is_503_not_500(
     issuer_invoke: Invoke, issuer_token: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LINKS_BUCKET", "no-such-bucket")
+    reset_runtime()
     link_routes._stores.clear()
     result = issuer_invoke(post(issuer_token(), b"{}"))
     link_routes._stores.clear()
