@@ -11,6 +11,7 @@ import json
 import os
 import pty
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -77,9 +78,10 @@ def test_login_cookies_logout(
     assert name == "Cookie"
     assert http(chunk_url(info), headers={"Cookie": value})[0] == 200
 
-    assert main(["cookies", "--format", "netscape"]) == 0
     cookie_file = signed_out / "cookies.txt"
-    cookie_file.write_text(capsys.readouterr().out)
+    assert main(["cookies", "--format", "netscape", "--output", str(cookie_file)]) == 0
+    assert capsys.readouterr().out == ""
+    assert stat.S_IMODE(cookie_file.stat().st_mode) == 0o600
     jar = MozillaCookieJar(str(cookie_file))  # the format curl -b and wget read
     jar.load()
     assert "; ".join(f"{c.name}={c.value}" for c in jar) == value

@@ -6,9 +6,12 @@ Renews them first when they are close to expiry and LINC_API_KEY is set (`signin
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from typing import Any
 
 from linc_edge_auth import signin
+from linc_edge_auth.errors import UserError
 
 EPILOG = """\
 formats:
@@ -17,7 +20,7 @@ formats:
 
 examples:
   curl -H "$(linc-edge-auth cookies)" https://VIEWER/zarr/UUID/.zattrs
-  (umask 077; linc-edge-auth cookies --format netscape > cookies.txt)
+  linc-edge-auth cookies --format netscape --output cookies.txt    # mode 0600
   wget --load-cookies cookies.txt https://VIEWER/blobs/AAA/BBB/UUID
 """
 
@@ -32,13 +35,25 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--format", choices=("header", "netscape"), default="header")
     parser.add_argument("--viewer-url", help="which viewer (when cookies for several are stored)")
+    parser.add_argument(
+        "--output", metavar="FILE", help="write FILE (created with mode 0600), not stdout"
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     cookies = signin.current(args.viewer_url)
-    if args.format == "netscape":
-        print(cookies.netscape(), end="")
-    else:
-        print(f"Cookie: {cookies.header()}")
+    text = cookies.netscape() if args.format == "netscape" else f"Cookie: {cookies.header()}\n"
+    if args.output is None:
+        print(text, end="")
+        return 0
+    try:
+        # Created private: the values are credentials. An existing file is replaced in place.
+        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UserError(f"--output {args.output}: {exc.strerror}") from None
+    print(f"wrote the cookies for {cookies.viewer_origin} to {args.output}", file=sys.stderr)
     return 0

@@ -20,7 +20,7 @@ never stored. The cookies are stored (mode 0600) in {cookie_store.path()}.
 examples:
   linc-edge-auth login --issuer-url https://ISSUER-API.execute-api.us-east-1.amazonaws.com
   export {signin.API_KEY_ENV}=...; linc-edge-auth login     # no prompt; scripts renew on their own
-  curl -b <(linc-edge-auth cookies --format netscape) https://VIEWER/zarr/UUID/.zattrs
+  linc-edge-auth login --viewer-url https://neuroglancer.lincbrain.org   # sign in again
 """
 
 
