@@ -1,6 +1,7 @@
 """cfn-lint rules for the Lambda@Edge limits that cfn-lint itself does not know.
 
-Load with `cfn-lint --append-rules cfnlint_rules template.yaml`. Every rule looks at the
+Load with `cfn-lint template.yaml --append-rules cfnlint_rules` (the template first:
+`--append-rules` takes every path after it as a rules folder). Every rule looks at the
 functions a CloudFront distribution associates with a *viewer* event (viewer-request or
 viewer-response, in DefaultCacheBehavior or any CacheBehaviors item) and reports:
 

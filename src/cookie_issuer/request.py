@@ -5,7 +5,8 @@ input, except `viewer_origin`, which raises BadRequestError when no viewer can b
 `headers` lowercases names; `query_value` treats a repeated parameter as absent (ambiguous, so
 the safe default); `return_path` is the `return` parameter through `safe_return_path`, `/` when
 missing or unsafe. The viewer origin is VIEWER_ORIGIN, or, when that is empty, `https://` +
-X-Forwarded-Host (else Host) when it is a plain host name; see the README for why that is safe.
+X-Forwarded-Host (else Host) when it is a plain host name; docs/security-model.md says why
+that is safe.
 """
 
 from __future__ import annotations

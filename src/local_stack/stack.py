@@ -6,8 +6,8 @@ streamlines), stores the
 signing key as a secret, starts the archive stand-in, the CloudFront emulator (behaviors from
 template.yaml) and the issuer API, configures the in-process issuer with the environment the
 template gives IssuerFunction (resolved through `template_model` with the local parameter values
-and resource ids) plus `LOCAL_ISSUER_OVERRIDES`, and writes `stack.json` (format: README
-"Local stack").
+and resource ids) plus `LOCAL_ISSUER_OVERRIDES`, and writes `stack.json` (format:
+docs/local-stack.md).
 `stop()` stops everything. A busy port raises `PortBusyError` naming the option to change.
 """
 
