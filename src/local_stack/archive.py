@@ -34,6 +34,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import jwt
 from cryptography.hazmat.primitives import serialization
 
+from edge_auth.auth_routes import CALLBACK_PATH
 from local_stack.http_server import BackgroundHTTPService
 
 SESSION_COOKIE: Final = "linc_session"
@@ -119,7 +120,7 @@ class ArchiveStandIn(BackgroundHTTPService):
         if not candidate:
             return None
         for origin in (self.viewer_public_origin, self.viewer_local_origin):
-            prefix = origin + "/_auth/callback"
+            prefix = origin + CALLBACK_PATH
             if candidate == prefix or candidate.startswith(prefix + "?"):
                 return self.viewer_local_origin + candidate[len(origin) :]
         return None
