@@ -2,10 +2,12 @@
 
 Contract: `LocalStack(config).start()` generates dev keys, starts moto (S3 + Secrets Manager),
 seeds the viewer bucket (viewer/dist) and the asset bucket (sample OME-Zarr, NIfTI and
-streamlines), stores the
-signing key as a secret, starts the archive stand-in, the CloudFront emulator (behaviors from
-template.yaml) and the issuer API, configures the in-process issuer through environment
-variables (as the template does), and writes `stack.json` (format: README "Local stack").
+streamlines), stores the signing key as a secret, starts the local archive (a Django process
+with the archive's OAuth2 provider: it migrates while the rest starts), the CloudFront emulator
+(behaviors from template.yaml) and the issuer API, registers the issuer at the archive as an
+OAuth2 client (its secret into local Secrets Manager), configures the in-process issuer through
+environment variables (as the template does; JWT mode until the issuer speaks OAuth2), and
+writes `stack.json` (format: README "Local stack").
 `stop()` stops everything. A busy port raises `PortBusyError` naming the option to change.
 """
 
@@ -19,7 +21,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from linc_edge_auth.asset_refs import Deployment
-from local_stack.archive import AUDIENCE, SESSION_COOKIE, ArchiveStandIn, DemoUser, demo_users
+from local_stack.archive.accounts import DemoUser, OAuthClient, demo_users
+from local_stack.archive.process import LocalArchive
+from local_stack.archive.session_jwt import AUDIENCE, CALLBACK_PATH, SESSION_COOKIE
 from local_stack.aws import LocalAws
 from local_stack.cloudfront.distribution import Distribution, load_distribution
 from local_stack.cloudfront.emulator import CloudFrontEmulator
@@ -33,6 +37,7 @@ REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 VIEWER_BUCKET: Final = "linc-local-viewer"
 ASSET_BUCKET: Final = "linc-local-assets"
 SIGNING_SECRET: Final = "linc-local/cloudfront-signing-key"  # noqa: S105 - a secret id
+OAUTH_CLIENT_SECRET: Final = "linc-local/archive-oauth-client-secret"  # noqa: S105 - a secret id
 STACK_JSON_VERSION: Final = 1
 
 
@@ -53,6 +58,8 @@ class StackConfig:
     hash_algorithm: str = "SHA256"
     log_level: str = "WARNING"
     enforce_signed_cookies: bool = True
+    #: False registers the issuer without "skip authorization": the archive asks for consent.
+    oauth_skip_authorization: bool = True
     extra_issuer_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -88,7 +95,9 @@ class LocalStack:
         self.users: list[DemoUser] = demo_users()
         self.assets: SampleAssets | None = None
         self.tracts: SampleStreamlines | None = None
-        self.archive: ArchiveStandIn | None = None
+        self.archive: LocalArchive | None = None
+        self.oauth_client: OAuthClient | None = None
+        self.archive_startup: dict[str, float] = {}
         self.emulator: CloudFrontEmulator | None = None
         self.issuer_api: IssuerApiServer | None = None
         self.distribution: Distribution | None = None
@@ -115,6 +124,11 @@ class LocalStack:
     def _start(self) -> dict[str, Any]:
         cfg = self.config
         self.keys = keys = generate_dev_keys(cfg.state_dir / "keys")
+        # Bind the archive first (the template parameters and the issuer need its URL) and let it
+        # migrate its database while the rest starts.
+        self.archive = LocalArchive(cfg.state_dir, self.users, keys.archive_jwt)
+        self.archive.bind(cfg.archive_port)
+        self.archive.spawn()
         self.aws.start(cfg.aws_port)
         for name, value in self.aws.env().items():
             os.environ[name] = value
@@ -125,12 +139,6 @@ class LocalStack:
         self.tracts = tracts = sample_streamlines(assets.nifti)
         self.aws.put_objects(ASSET_BUCKET, {**assets.objects, **tracts.objects})
         self.aws.put_secret(SIGNING_SECRET, keys.cloudfront.private_pem)
-
-        # Bind the archive first: the template parameters and the issuer need its URL.
-        self.archive = ArchiveStandIn(
-            keys.archive_jwt.private_pem, keys.archive_kid, "", "", self.users
-        )
-        self.archive.start(port=cfg.archive_port)
         archive = self.archive.origin
         self.distribution = load_distribution(cfg.template, self.template_parameters(archive))
         self.emulator = CloudFrontEmulator(
@@ -144,9 +152,12 @@ class LocalStack:
         viewer_public = f"https://localhost:{self.emulator.port}"
         deployment = Deployment(viewer_local, ASSET_BUCKET, data_prefixes(self.distribution))
         link = sample_link(deployment, assets, tracts)
-        self.archive.viewer_public_origin = viewer_public
-        self.archive.viewer_local_origin = viewer_local
-        self.archive.sample_link = link
+        # The redirect URI the browser can follow here: the emulator has no TLS.
+        self.oauth_client = client = OAuthClient.new(
+            viewer_local + CALLBACK_PATH, cfg.oauth_skip_authorization
+        )
+        self.aws.put_secret(OAUTH_CLIENT_SECRET, client.client_secret)
+        self.archive_startup = self.archive.configure(viewer_public, viewer_local, client, link)
 
         issuer_origin = next(o for o in self.distribution.origins.values() if o.kind == "issuer")
         assert issuer_origin.handler is not None
@@ -177,8 +188,8 @@ class LocalStack:
             "PublicKeyA": self.keys.cloudfront.public_pem,
             "ActiveKey": "A",
             "HashAlgorithm": self.config.hash_algorithm,
-            "ArchiveLoginUrl": f"{archive}/login",
-            "ArchiveLogoutUrl": f"{archive}/logout",
+            "ArchiveLoginUrl": f"{archive}/accounts/login/",
+            "ArchiveLogoutUrl": f"{archive}/accounts/logout/",
             "ArchiveApiUrl": f"{archive}/api",
             "JwksUrl": f"{archive}/.well-known/jwks.json",
             "JwtIssuer": archive,
@@ -195,9 +206,9 @@ class LocalStack:
             "HASH_ALGORITHM": self.config.hash_algorithm,
             "COOKIE_TTL_SECONDS": str(self.config.cookie_ttl_seconds),
             "COOKIE_SECURE": "true",
-            "ARCHIVE_LOGIN_URL": f"{archive}/login",
+            "ARCHIVE_LOGIN_URL": f"{archive}/accounts/login/",
             "ARCHIVE_LOGIN_NEXT_PARAM": "next",
-            "ARCHIVE_LOGOUT_URL": f"{archive}/logout",
+            "ARCHIVE_LOGOUT_URL": f"{archive}/accounts/logout/",
             "ARCHIVE_API_URL": f"{archive}/api",
             "JWKS_URL": f"{archive}/.well-known/jwks.json",
             "JWT_ISSUER": archive,
@@ -219,7 +230,7 @@ class LocalStack:
         self, viewer: str, public: str, archive: str, link: str, viewer_files: int
     ) -> dict[str, Any]:
         assert self.keys and self.assets and self.tracts and self.emulator and self.issuer_api
-        assert self.distribution is not None
+        assert self.distribution is not None and self.archive and self.oauth_client
         cloudfront = self.keys.cloudfront
         return {
             "version": STACK_JSON_VERSION,
@@ -229,10 +240,20 @@ class LocalStack:
             "sample_link": link,
             "stats_url": viewer + "/_local/stats",
             "archive_url": archive + "/",
-            "archive_login_url": archive + "/login",
-            "archive_logout_url": archive + "/logout",
+            "archive_login_url": archive + "/accounts/login/",
+            "archive_logout_url": archive + "/accounts/logout/",
             "archive_jwks_url": archive + "/.well-known/jwks.json",
             "archive_api_url": archive + "/api",
+            "archive_oauth": {
+                "authorize_url": archive + "/oauth/authorize/",
+                "token_url": archive + "/oauth/token/",
+                "revoke_url": archive + "/oauth/revoke_token/",
+                "client_id": self.oauth_client.client_id,
+                "client_secret_id": OAUTH_CLIENT_SECRET,
+                "redirect_uri": self.oauth_client.redirect_uri,
+                "skip_authorization": self.oauth_client.skip_authorization,
+            },
+            "archive_manage": self.archive.manage,
             "issuer_api_url": f"http://localhost:{self.issuer_api.port}",
             "aws_endpoint_url": self.aws.endpoint,
             "session_cookie_name": SESSION_COOKIE,
@@ -269,6 +290,8 @@ class LocalStack:
                 {
                     "username": u.username,
                     "name": u.name,
+                    "email": u.email,
+                    "status": u.status,
                     "approved": u.approved,
                     "api_token": u.api_token,
                 }

@@ -61,6 +61,18 @@ def _fragment(url: str) -> str:
     return urllib.parse.urlsplit(url).fragment
 
 
+def _log_with_full_resolution_chunk(info: dict[str, Any]) -> dict[str, Any]:
+    """The request log once a level-0 chunk is in it (or after 10 s): Neuroglancer draws the
+    coarse level first, so a panel can show grey levels before the fine chunks arrive."""
+    deadline = time.monotonic() + 10
+    while True:
+        log = stats(info)
+        done = any(e["path"].endswith("/0/0.0.0") for e in data_entries(log))
+        if done or time.monotonic() > deadline:
+            return log
+        time.sleep(0.25)
+
+
 def test_large_shared_link_survives_login_and_renders(
     local_stack: dict[str, Any], browser_context: Any
 ) -> None:
@@ -79,7 +91,7 @@ def test_large_shared_link_survives_login_and_renders(
     assert _fragment(_restored(navigations, local_stack["viewer_url"])) == _fragment(url)
     assert levels >= 8, "the image layer did not render (blank panel)"
 
-    log = stats(local_stack)
+    log = _log_with_full_resolution_chunk(local_stack)
     paths = [e["path"] for e in log["log"]]
     assert "/_auth/login" in paths and "/_auth/callback" in paths
     data = data_entries(log)
