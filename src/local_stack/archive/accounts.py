@@ -7,14 +7,18 @@ on the command line, in the environment or on disk), and describes them in `stac
 - `demo_users()`: `alice` (APPROVED) and `bob` (PENDING), each with a fresh DRF API key
   (40 hex digits, as `rest_framework.authtoken` makes them).
 - `OAuthClient.new(redirect_uri, skip_authorization)`: a confidential authorization-code client
-  with a fresh client id and secret, what an archive admin registers for the issuer.
+  with a fresh client id and secret, what an archive admin registers for the issuer. Its
+  redirect URI must be an absolute https URL, or plain http on a loopback host (the one place
+  the local provider accepts http: the viewer's callback on the TLS-less emulator).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 STATUSES: Final = ("INCOMPLETE", "PENDING", "APPROVED", "REJECTED")
 CLIENT_NAME: Final = "LINC viewer (linc-edge-auth, local stack)"
@@ -41,6 +45,15 @@ class DemoUser:
         return asdict(self)
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _api_key() -> str:
     return secrets.token_hex(20)
 
@@ -60,6 +73,13 @@ class OAuthClient:
     redirect_uri: str
     skip_authorization: bool = True
     name: str = CLIENT_NAME
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.redirect_uri)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.fragment:
+            raise ValueError(f"redirect URI {self.redirect_uri!r}: an absolute http(s) URL")
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            raise ValueError(f"redirect URI {self.redirect_uri!r}: plain http only on loopback")
 
     @classmethod
     def new(cls, redirect_uri: str, skip_authorization: bool = True) -> OAuthClient:

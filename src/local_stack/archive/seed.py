@@ -7,15 +7,13 @@
   the stack asks for the consent page), validated by the model's own `full_clean` as the admin
   form would. The secret is stored as LINC stores it (its django-oauth-toolkit < 2 compares
   client secrets in plain text; hashing, the 2.x default, would add a 0.6 to 1.2 s password-hash
-  check to every token request here). An `http` redirect URI is accepted only on a loopback
-  host: the one place the local provider allows plain http.
+  check to every token request here). `OAuthClient` itself refuses an `http` redirect URI on a
+  host that is not loopback.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -25,15 +23,6 @@ from rest_framework.authtoken.models import Token
 
 from local_stack.archive.accounts import STATUSES, DemoUser, OAuthClient
 from local_stack.archive.models import UserMetadata
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @transaction.atomic
@@ -55,11 +44,6 @@ def seed_users(users: Iterable[DemoUser]) -> None:
 
 @transaction.atomic
 def register_client(client: OAuthClient) -> None:
-    parts = urlsplit(client.redirect_uri)
-    if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
-        raise ValueError(
-            f"redirect URI {client.redirect_uri!r}: plain http only on a loopback host"
-        )
     application_model = get_application_model()
     application = application_model(
         name=client.name,
