@@ -15,44 +15,31 @@ import hashlib
 import json
 import re
 import secrets
-import urllib.error
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
 from typing import Any
 
+from tests.local_stack.client import NoRedirect, aws_client, send
+
 Answer = tuple[int, dict[str, str], bytes]
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def _open(opener: urllib.request.OpenerDirector, request: urllib.request.Request) -> Answer:
-    try:
-        with opener.open(request, timeout=30) as response:
-            return response.status, dict(response.headers.items()), response.read()
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return exc.code, dict(exc.headers.items()), exc.read()
 
 
 class Browser:
     def __init__(self) -> None:
         self.jar = CookieJar()
         self._opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
+            urllib.request.HTTPCookieProcessor(self.jar), NoRedirect()
         )
 
     def get(self, url: str, headers: dict[str, str] | None = None) -> Answer:
-        return _open(self._opener, urllib.request.Request(url, headers=headers or {}))
+        return send(urllib.request.Request(url, headers=headers or {}), self._opener)
 
     def post(self, url: str, form: dict[str, str], headers: dict[str, str] | None = None) -> Answer:
         body = urllib.parse.urlencode(form).encode()
         all_headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
         request = urllib.request.Request(url, data=body, headers=all_headers, method="POST")
-        return _open(self._opener, request)
+        return send(request, self._opener)
 
     def cookie(self, name: str) -> str | None:
         return next((c.value for c in self.jar if c.name == name), None)
@@ -89,10 +76,9 @@ def authorize_url(info: dict[str, Any], **params: str) -> str:
         "state": secrets.token_urlsafe(16),
         **params,
     }
+    endpoint: str = oauth["authorize_url"]
     return (
-        oauth["authorize_url"]
-        + "?"
-        + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
+        endpoint + "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
     )
 
 
@@ -135,7 +121,7 @@ def revoke(
 def _json(url: str, form: dict[str, str], headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
     data = urllib.parse.urlencode(form).encode()
     request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-    status, _, body = _open(urllib.request.build_opener(_NoRedirect()), request)
+    status, _, body = send(request)
     return status, (json.loads(body) if body.strip() else {})
 
 
@@ -144,19 +130,26 @@ def users_me(info: dict[str, Any], authorization: str) -> tuple[int, dict[str, A
         info["archive_api_url"] + "/users/me/",
         headers={"Authorization": authorization, "Accept": "application/json"},
     )
-    status, _, body = _open(urllib.request.build_opener(_NoRedirect()), request)
+    status, _, body = send(request)
     return status, json.loads(body)
 
 
 def client_secret(info: dict[str, Any]) -> str:
-    import boto3
-
-    client = boto3.client(
-        "secretsmanager",
-        endpoint_url=info["aws_endpoint_url"],
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    value = client.get_secret_value(SecretId=info["archive_oauth"]["client_secret_id"])
+    secrets_manager = aws_client(info, "secretsmanager")
+    value = secrets_manager.get_secret_value(SecretId=info["archive_oauth"]["client_secret_id"])
     return str(value["SecretString"])
+
+
+def archive_info(origin: str, client_id: str, redirect_uri: str) -> dict[str, Any]:
+    """The parts of a `stack.json` this client reads, for an archive started on its own."""
+    return {
+        "archive_url": origin + "/",
+        "archive_login_url": origin + "/accounts/login/",
+        "archive_api_url": origin + "/api",
+        "archive_oauth": {
+            "authorize_url": origin + "/oauth/authorize/",
+            "token_url": origin + "/oauth/token/",
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+        },
+    }

@@ -56,7 +56,11 @@ def _code(info: dict[str, Any], browser: Browser, challenge: str) -> str:
 
 
 def _exchange(
-    info: dict[str, Any], client: tuple[str, str], code: str, verifier: str
+    info: dict[str, Any],
+    client: tuple[str, str | None],
+    code: str,
+    verifier: str,
+    basic: bool = True,
 ) -> tuple[int, dict[str, Any]]:
     form = {
         "grant_type": "authorization_code",
@@ -64,7 +68,7 @@ def _exchange(
         "redirect_uri": info["archive_oauth"]["redirect_uri"],
         "code_verifier": verifier,
     }
-    return token(info, form, *client)
+    return token(info, form, *client, basic=basic)
 
 
 def _tokens(info: dict[str, Any], client: tuple[str, str], username: str) -> dict[str, Any]:
@@ -128,23 +132,18 @@ def test_wrong_verifier_and_missing_client_secret_are_refused(
 ) -> None:
     browser = _signed_in(local_stack, "alice")
     verifier, challenge = pkce_pair()
-    code = _code(local_stack, browser, challenge)
     other_verifier, _ = pkce_pair()
-    status, answer = _exchange(local_stack, client, code, other_verifier)
+    status, answer = _exchange(
+        local_stack, client, _code(local_stack, browser, challenge), other_verifier
+    )
     assert status == 400 and answer["error"] == "invalid_grant"
     code = _code(local_stack, browser, challenge)
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": local_stack["archive_oauth"]["redirect_uri"],
-        "code_verifier": verifier,
-    }
     client_id, secret = client
     for wrong in (None, secret[:-1] + ("A" if secret[-1] != "A" else "B")):
-        status, answer = token(local_stack, form, client_id, wrong, basic=False)
+        status, answer = _exchange(local_stack, (client_id, wrong), code, verifier, basic=False)
         assert status == 401 and answer["error"] == "invalid_client"
     # The same code with the secret in the form body (client_secret_post) still works.
-    status, answer = token(local_stack, form, client_id, secret, basic=False)
+    status, answer = _exchange(local_stack, client, code, verifier, basic=False)
     assert status == 200 and answer["access_token"]
 
 

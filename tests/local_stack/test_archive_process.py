@@ -18,6 +18,7 @@ from local_stack.archive.process import ArchiveStartError, LocalArchive
 from local_stack.keys import generate_dev_keys
 from tests.local_stack.oauth_client import (
     Browser,
+    archive_info,
     authorize_url,
     hidden_inputs,
     pkce_pair,
@@ -39,19 +40,7 @@ def _archive(tmp_path: Path, users: list[DemoUser]) -> LocalArchive:
 
 
 def _info(archive: LocalArchive, client: OAuthClient) -> dict[str, Any]:
-    """The parts of a `stack.json` the OAuth2 test client reads."""
-    origin = archive.origin
-    return {
-        "archive_url": origin + "/",
-        "archive_login_url": origin + "/accounts/login/",
-        "archive_api_url": origin + "/api",
-        "archive_oauth": {
-            "authorize_url": origin + "/oauth/authorize/",
-            "token_url": origin + "/oauth/token/",
-            "client_id": client.client_id,
-            "redirect_uri": client.redirect_uri,
-        },
-    }
+    return archive_info(archive.origin, client.client_id, client.redirect_uri)
 
 
 @pytest.fixture

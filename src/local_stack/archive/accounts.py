@@ -14,11 +14,12 @@ on the command line, in the environment or on disk), and describes them in `stac
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
+
+from cookie_issuer.settings import is_loopback
 
 STATUSES: Final = ("INCOMPLETE", "PENDING", "APPROVED", "REJECTED")
 CLIENT_NAME: Final = "LINC viewer (linc-edge-auth, local stack)"
@@ -45,15 +46,6 @@ class DemoUser:
         return asdict(self)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _api_key() -> str:
     return secrets.token_hex(20)
 
@@ -78,7 +70,7 @@ class OAuthClient:
         parts = urlsplit(self.redirect_uri)
         if parts.scheme not in ("https", "http") or not parts.hostname or parts.fragment:
             raise ValueError(f"redirect URI {self.redirect_uri!r}: an absolute http(s) URL")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
             raise ValueError(f"redirect URI {self.redirect_uri!r}: plain http only on loopback")
 
     @classmethod
