@@ -65,3 +65,4 @@ def test_help_lists_the_ports() -> None:
     )
     for option in ("--viewer-port", "--archive-port", "--issuer-port", "--aws-port"):
         assert option in result.stdout
+    assert "--ask-consent" in result.stdout
