@@ -1,6 +1,7 @@
 """cfn-lint rules for the Lambda@Edge limits that cfn-lint itself does not know.
 
-Load with `cfn-lint --append-rules cfnlint_rules template.yaml`. Every rule looks at the
+Load with `cfn-lint template.yaml --append-rules cfnlint_rules` (the template first:
+`--append-rules` takes every path after it as a rules folder). Every rule looks at the
 functions a CloudFront distribution associates with a *viewer* event (viewer-request or
 viewer-response, in DefaultCacheBehavior or any CacheBehaviors item) and reports:
 
@@ -16,7 +17,14 @@ Both forms are understood: plain CloudFormation (AWS::Lambda::Function + AWS::La
 and SAM (AWS::Serverless::Function, `!Ref Fn.Version` with AutoPublishAlias): cfn-lint 1.x
 validates SAM templates without running the SAM transform (it only merges Globals, so a
 Globals.Function.Environment is seen on each function). Values that cannot be known
-statically (a Ref to a parameter) are not reported: the rules only flag what is certain.
+statically (a Ref to a parameter) are not reported: the rules only flag what is certain. Every
+branch of an Fn::If counts (around the behavior list, a behavior, the association list, an
+association or its ARN), whatever the conditions: a function associated in any branch may be
+deployed.
+
+The rules read the template cfn-lint decoded (with line numbers) and interpret intrinsic
+functions with `template_model.intrinsics`, the project's one model of the template; cfn-lint
+must therefore run in the venv where linc-edge-auth is installed (`.venv/bin/cfn-lint`).
 Source of the limits: CloudFront Developer Guide, "Restrictions on Lambda@Edge" and
 "Quotas on Lambda@Edge".
 """
@@ -28,6 +36,21 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
+
+try:
+    from template_model.intrinsics import (
+        alternatives,
+        intrinsic,
+        items,
+        reference,
+        sub_arguments,
+        sub_tokens,
+    )
+except ImportError as exc:  # cfn-lint from another venv (pipx, Homebrew) cannot see our package
+    raise ImportError(
+        "cfnlint_rules need the linc-edge-auth package (template_model): run the cfn-lint of "
+        "the project venv, .venv/bin/cfn-lint (`make venv` installs it)"
+    ) from exc
 
 VIEWER_EVENTS = frozenset({"viewer-request", "viewer-response"})
 MAX_MEMORY_MB = 128
@@ -48,6 +71,7 @@ FUNCTION_TYPES = frozenset({"AWS::Lambda::Function", "AWS::Serverless::Function"
 SOURCE = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-at-edge-function-restrictions.html"
 _NUMBERED_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[^:]+:\d+$")
 _VERSION_SUFFIX = re.compile(r":\d+$")
+_ALIAS = "is an alias; Lambda@Edge needs a numbered version"
 
 Path = list[str | int]
 
@@ -65,35 +89,27 @@ def _associations(template: dict[str, Any]) -> Iterator[_Association]:
     for name, res in (template.get("Resources") or {}).items():
         if not isinstance(res, dict) or res.get("Type") != "AWS::CloudFront::Distribution":
             continue
-        config = (res.get("Properties") or {}).get("DistributionConfig") or {}
-        base: Path = ["Resources", name, "Properties", "DistributionConfig"]
-        behaviors: list[tuple[Path, Any]] = [
-            ([*base, "DefaultCacheBehavior"], config.get("DefaultCacheBehavior"))
-        ]
-        for i, item in enumerate(config.get("CacheBehaviors") or []):
-            behaviors.append(([*base, "CacheBehaviors", i], item))
-        for bpath, behavior in behaviors:
-            for branch_path, b in _branches(bpath, behavior):
-                if not isinstance(b, dict):
+        base = ("Resources", name, "Properties")
+        for config_path, config in alternatives(
+            (res.get("Properties") or {}).get("DistributionConfig"), (*base, "DistributionConfig")
+        ):
+            if not isinstance(config, dict):
+                continue
+            behaviors = [
+                *alternatives(
+                    config.get("DefaultCacheBehavior"), (*config_path, "DefaultCacheBehavior")
+                ),
+                *items(config.get("CacheBehaviors"), (*config_path, "CacheBehaviors")),
+            ]
+            for behavior_path, behavior in behaviors:
+                if not isinstance(behavior, dict):
                     continue
-                for j, assoc in enumerate(b.get("LambdaFunctionAssociations") or []):
+                key = "LambdaFunctionAssociations"
+                for path, assoc in items(behavior.get(key), (*behavior_path, key)):
                     if isinstance(assoc, dict) and assoc.get("EventType") in VIEWER_EVENTS:
                         yield _Association(
-                            [*branch_path, "LambdaFunctionAssociations", j],
-                            assoc.get("LambdaFunctionARN"),
-                            str(assoc["EventType"]),
+                            list(path), assoc.get("LambdaFunctionARN"), str(assoc["EventType"])
                         )
-
-
-def _branches(path: Path, value: Any) -> Iterator[tuple[Path, Any]]:
-    """Both branches of an Fn::If (recursively), or the value itself."""
-    if isinstance(value, dict) and list(value) == ["Fn::If"]:
-        args = value["Fn::If"]
-        if isinstance(args, list) and len(args) == 3:
-            for k in (1, 2):
-                yield from _branches([*path, "Fn::If", k], args[k])
-            return
-    yield path, value
 
 
 def _resource(template: dict[str, Any], logical_id: Any) -> dict[str, Any] | None:
@@ -104,82 +120,82 @@ def _resource(template: dict[str, Any], logical_id: Any) -> dict[str, Any] | Non
 
 
 def _function_id_of(value: Any) -> str | None:
-    """The logical id behind `Ref F` / `GetAtt F.Arn` / `Sub ${F.Arn}`, else None."""
-    if isinstance(value, dict):
-        if "Ref" in value and isinstance(value["Ref"], str):
-            return value["Ref"]
-        if "Fn::GetAtt" in value:
-            target = value["Fn::GetAtt"]
-            if isinstance(target, str):
-                target = target.split(".", 1)
-            if isinstance(target, list) and target:
-                return str(target[0])
-    return None
+    """The logical id behind `Ref F` / `GetAtt F.Arn`, else None."""
+    ref = reference(value)
+    return ref.logical_id if ref is not None else None
+
+
+def _ref_problem(template: dict[str, Any], name: str) -> tuple[str | None, str | None]:
+    """(function id, problem) for `Ref name`: a version, an alias, a function, SAM's F.Version."""
+    if "." in name:
+        # SAM: `!Ref Fn.Version` (numbered, with AutoPublishAlias) or `!Ref Fn.Alias`.
+        base, suffix = name.split(".", 1)
+        target = _resource(template, base)
+        if target is None or target.get("Type") != "AWS::Serverless::Function":
+            return None, None
+        return base, None if suffix == "Version" else f"Ref {name} {_ALIAS}"
+    target = _resource(template, name)
+    kind = target.get("Type") if target is not None else None  # None: a parameter, unknowable
+    if target is not None and kind in ("AWS::Lambda::Version", "AWS::Lambda::Alias"):
+        fn = _function_id_of((target.get("Properties") or {}).get("FunctionName"))
+        return fn, None if kind == "AWS::Lambda::Version" else f"Ref {name} {_ALIAS}"
+    if kind in FUNCTION_TYPES:
+        return name, f"Ref {name} is the function name, not a numbered version"
+    return None, None
+
+
+def _sub_problem(arg: Any) -> tuple[str | None, str | None]:
+    """(function id, problem) for an Fn::Sub ARN: it must end in a version number."""
+    try:
+        text, _ = sub_arguments(arg)
+    except ValueError:
+        return None, None
+    tokens = list(sub_tokens(text))
+    first, last = (tokens[0][1], tokens[-1]) if tokens else (None, ("", None))
+    fn = first.removesuffix(".Arn") if first and first.endswith(".Arn") else None
+    if last[1] is None and _VERSION_SUFFIX.search(last[0]):
+        return fn, None
+    return fn, f"'{text}' is not qualified with a version number"
 
 
 def resolve(template: dict[str, Any], arn: Any) -> list[tuple[str | None, str | None]]:
     """(function logical id or None, problem or None) for each possible value of `arn`."""
-    if isinstance(arn, dict) and list(arn) == ["Fn::If"]:
-        args = arn["Fn::If"]
-        if isinstance(args, list) and len(args) == 3:
-            return resolve(template, args[1]) + resolve(template, args[2])
+    found: list[tuple[str | None, str | None]] = []
+    for _, value in alternatives(arn):
+        found.append(_value_problem(template, value))
+    return found
+
+
+def _value_problem(template: dict[str, Any], arn: Any) -> tuple[str | None, str | None]:
     if isinstance(arn, str):
         if _NUMBERED_ARN.match(arn):
-            return [(None, None)]
-        return [(None, f"'{arn}' is not the ARN of a numbered function version")]
-    if not isinstance(arn, dict):
-        return [(None, None)]
-    if "Ref" in arn and isinstance(arn["Ref"], str) and "." in arn["Ref"]:
-        # SAM: `!Ref Fn.Version` (numbered, with AutoPublishAlias) or `!Ref Fn.Alias`.
-        base, suffix = arn["Ref"].split(".", 1)
-        target = _resource(template, base)
-        if target is None or target.get("Type") != "AWS::Serverless::Function":
-            return [(None, None)]
-        if suffix == "Version":
-            return [(base, None)]
-        return [(base, f"Ref {arn['Ref']} is an alias; Lambda@Edge needs a numbered version")]
-    if "Ref" in arn:
-        target = _resource(template, arn["Ref"])
-        if target is None:
-            return [(None, None)]  # a parameter: unknowable here
-        kind = target.get("Type")
-        if kind == "AWS::Lambda::Version":
-            fn = _function_id_of((target.get("Properties") or {}).get("FunctionName"))
-            return [(fn, None)]
-        if kind == "AWS::Lambda::Alias":
-            fn = _function_id_of((target.get("Properties") or {}).get("FunctionName"))
-            return [(fn, f"Ref {arn['Ref']} is an alias; Lambda@Edge needs a numbered version")]
-        if kind in FUNCTION_TYPES:
-            return [(arn["Ref"], f"Ref {arn['Ref']} is the function name, not a numbered version")]
-        return [(None, None)]
-    if "Fn::GetAtt" in arn:
+            return None, None
+        return None, f"'{arn}' is not the ARN of a numbered function version"
+    call = intrinsic(arn)
+    if call is None:
+        return None, None
+    key, arg = call
+    if key == "Ref" and isinstance(arg, str):
+        return _ref_problem(template, arg)
+    if key == "Fn::GetAtt":
         fn = _function_id_of(arn)
         target = _resource(template, fn)
         if target is not None and target.get("Type") in FUNCTION_TYPES:
-            return [(fn, f"GetAtt {fn}.Arn is unqualified ($LATEST); use a numbered version")]
+            return fn, f"GetAtt {fn}.Arn is unqualified ($LATEST); use a numbered version"
         if target is not None and target.get("Type") == "AWS::Lambda::Version":
-            return [(None, f"GetAtt on {fn} gives a version number, not an ARN")]
-        return [(None, None)]
-    if "Fn::Sub" in arn:
-        text = arn["Fn::Sub"]
-        text = text[0] if isinstance(text, list) and text else text
-        if isinstance(text, str):
-            m = re.match(r"^\$\{([A-Za-z0-9]+)\.Arn\}(.*)$", text)
-            fn = m.group(1) if m else None
-            suffix = m.group(2) if m else text
-            if _VERSION_SUFFIX.search(suffix):
-                return [(fn, None)]
-            return [(fn, f"'{text}' is not qualified with a version number")]
-    if "Fn::Join" in arn:
-        args = arn["Fn::Join"]
-        if isinstance(args, list) and len(args) == 2 and isinstance(args[1], list) and args[1]:
-            parts = args[1]
+            return None, f"GetAtt on {fn} gives a version number, not an ARN"
+        return None, None
+    if key == "Fn::Sub":
+        return _sub_problem(arg)
+    if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
+        parts = arg[1]
+        if isinstance(parts, list) and parts:
             fn = next((_function_id_of(p) for p in parts if _function_id_of(p)), None)
             last = parts[-1]
             if isinstance(last, str) and re.fullmatch(r":?\d+", last):
-                return [(fn, None)]
-            return [(fn, "Fn::Join does not end in a version number")]
-    return [(None, None)]
+                return fn, None
+            return fn, "Fn::Join does not end in a version number"
+    return None, None
 
 
 def _edge_functions(cfn: Any) -> Iterator[tuple[_Association, str, dict[str, Any]]]:

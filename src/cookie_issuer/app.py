@@ -11,8 +11,8 @@ Routes (Powertools APIGatewayHttpResolver):
   CORS for the exact CORS_ALLOWED_ORIGINS with credentials; `OPTIONS` preflight answered.
 Unknown path: 404, known path with another method: 405. Errors are JSON on API routes and human
 pages on `/_auth/*`, never with cookies, never a stack trace. The viewer origin is VIEWER_ORIGIN,
-or, when that is empty, `https://` + X-Forwarded-Host (else Host); see the README for why that
-is safe.
+or, when that is empty, `https://` + X-Forwarded-Host (else Host); docs/security-model.md says why
+that is safe.
 """
 
 from __future__ import annotations

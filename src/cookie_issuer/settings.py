@@ -2,9 +2,9 @@
 
 Contract: `load_settings(environ)` returns a `Settings` or raises `SettingsError` naming the
 variable and what it expects (e.g. "HASH_ALGORITHM must be SHA1 or SHA256, got 'MD5'"). Every
-variable is documented in the README section "Cookie issuer". Validation is strict and fails
-closed: mixing HMAC and asymmetric JWT algorithms, an `AUTH_RULE` that is not explicit, a CORS
-wildcard or a plain-http URL to anything but a loopback host are all refused.
+variable is documented in docs/configuration.md (a test keeps that table in step). Validation is
+strict and fails closed: mixing HMAC and asymmetric JWT algorithms, an `AUTH_RULE` that is not
+explicit, a CORS wildcard or a plain-http URL to anything but a loopback host are all refused.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from types import FrameType
 
 from local_stack.archive.process import ArchiveStartError
 from local_stack.stack import LocalStack, PortBusyError, StackConfig
+from template_model import TemplateError
 
 _PORTS = (
     ("viewer-port", 8741, "the viewer origin: CloudFront emulator (open this one)"),
@@ -65,7 +66,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--cookie-ttl",
         type=int,
         default=defaults.cookie_ttl_seconds,
-        help="issuer COOKIE_TTL_SECONDS",
+        help="the template's CookieTtlSeconds (issuer COOKIE_TTL_SECONDS; 300 to 604800)",
     )
     parser.add_argument("--verbose", action="store_true", help="issuer logs at INFO")
     parser.add_argument(
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         info = stack.start()
-    except (PortBusyError, FileNotFoundError, ArchiveStartError) as exc:
+    except (PortBusyError, FileNotFoundError, TemplateError, ArchiveStartError) as exc:
         print(f"local_stack: {exc}", file=sys.stderr)
         return 2
     print(_banner({**info, "_path": config.state_dir / "stack.json"}), flush=True)

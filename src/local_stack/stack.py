@@ -5,9 +5,10 @@ seeds the viewer bucket (viewer/dist) and the asset bucket (sample OME-Zarr, NIf
 streamlines), stores the signing key as a secret, starts the local archive (a Django process
 with the archive's OAuth2 provider: it migrates while the rest starts), the CloudFront emulator
 (behaviors from template.yaml) and the issuer API, registers the issuer at the archive as an
-OAuth2 client (its secret into local Secrets Manager), configures the in-process issuer through
-environment variables (as the template does; JWT mode until the issuer speaks OAuth2), and
-writes `stack.json` (format: README "Local stack").
+OAuth2 client (its secret into local Secrets Manager), configures the in-process issuer with the
+environment the template gives IssuerFunction (resolved through `template_model` with the local
+parameter values and resource ids; JWT mode until the issuer speaks OAuth2) plus
+`LOCAL_ISSUER_OVERRIDES`, and writes `stack.json` (format: docs/local-stack.md).
 `stop()` stops everything. A busy port raises `PortBusyError` naming the option to change.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -32,6 +33,7 @@ from local_stack.keys import DevKeys, generate_dev_keys
 from local_stack.samples.assets import SampleAssets, sample_objects
 from local_stack.samples.link import sample_link
 from local_stack.samples.streamlines import SampleStreamlines, sample_streamlines
+from template_model import ResolvedTemplate, TemplateError, as_string, resolve_template
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 VIEWER_BUCKET: Final = "linc-local-viewer"
@@ -39,6 +41,20 @@ ASSET_BUCKET: Final = "linc-local-assets"
 SIGNING_SECRET: Final = "linc-local/cloudfront-signing-key"  # noqa: S105 - a secret id
 OAUTH_CLIENT_SECRET: Final = "linc-local/archive-oauth-client-secret"  # noqa: S105 - a secret id
 STACK_JSON_VERSION: Final = 1
+
+# Template parameters whose local value breaks the template's constraints on purpose: the
+# local archive serves plain http on loopback, the template demands https (the issuer
+# accepts http for loopback hosts only).
+LOOPBACK_URL_PARAMETERS: Final = ("ArchiveLoginUrl", "ArchiveLogoutUrl", "ArchiveApiUrl", "JwksUrl")
+
+# The only issuer variables the local stack sets differently from the template (or beyond it).
+# Everything else comes from IssuerFunction's Environment in template.yaml. (Tracing needs no
+# override: the Powertools tracer turns itself off outside Lambda, where no X-Ray daemon runs.)
+LOCAL_ISSUER_OVERRIDES: Final = {
+    # In Lambda the metrics the issuer prints (EMF JSON on stdout) go to CloudWatch; locally they
+    # would only print a JSON blob to the terminal after every request.
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
 
 
 class PortBusyError(RuntimeError):
@@ -60,7 +76,6 @@ class StackConfig:
     enforce_signed_cookies: bool = True
     #: False registers the issuer without "skip authorization": the archive asks for consent.
     oauth_skip_authorization: bool = True
-    extra_issuer_env: dict[str, str] = field(default_factory=dict)
 
 
 def _check_port(port: int, option: str) -> None:
@@ -140,7 +155,7 @@ class LocalStack:
         self.aws.put_objects(ASSET_BUCKET, {**assets.objects, **tracts.objects})
         self.aws.put_secret(SIGNING_SECRET, keys.cloudfront.private_pem)
         archive = self.archive.origin
-        self.distribution = load_distribution(cfg.template, self.template_parameters(archive))
+        self.distribution = load_distribution(self.resolved_template(archive))
         self.emulator = CloudFrontEmulator(
             self.distribution,
             buckets={"ViewerBucket": VIEWER_BUCKET, ASSET_BUCKET: ASSET_BUCKET},
@@ -161,7 +176,7 @@ class LocalStack:
 
         issuer_origin = next(o for o in self.distribution.origins.values() if o.kind == "issuer")
         assert issuer_origin.handler is not None
-        os.environ.update(self.issuer_env(viewer_public, archive))
+        os.environ.update(self.issuer_env(self.emulator.port, archive))
         _reset_issuer_runtime()
         self.issuer_api = IssuerApiServer(issuer_origin.handler, issuer_origin.routes)
         self.issuer_api.start(port=cfg.issuer_port)
@@ -181,13 +196,14 @@ class LocalStack:
 
     # -- configuration ------------------------------------------------------------------
     def template_parameters(self, archive: str) -> dict[str, str]:
-        """Values for template parameters without a default, plus the dev public key."""
+        """The local values of the template parameters (the rest keep their Defaults)."""
         assert self.keys is not None
         return {
             "AssetBucketName": ASSET_BUCKET,
             "PublicKeyA": self.keys.cloudfront.public_pem,
             "ActiveKey": "A",
             "HashAlgorithm": self.config.hash_algorithm,
+            "CookieTtlSeconds": str(self.config.cookie_ttl_seconds),
             "ArchiveLoginUrl": f"{archive}/accounts/login/",
             "ArchiveLogoutUrl": f"{archive}/accounts/logout/",
             "ArchiveApiUrl": f"{archive}/api",
@@ -195,36 +211,43 @@ class LocalStack:
             "JwtIssuer": archive,
             "JwtAudience": AUDIENCE,
             "SessionCookieName": SESSION_COOKIE,
+            "LogLevel": self.config.log_level,
         }
 
-    def issuer_env(self, viewer_public: str, archive: str) -> dict[str, str]:
+    def resource_ids(self, viewer_port: int) -> dict[str, str]:
+        """What CloudFormation would know after a deploy, for the resources the issuer names."""
         assert self.keys is not None
-        env = {
-            "VIEWER_ORIGIN": viewer_public,
-            "KEY_PAIR_ID": self.keys.cloudfront.key_pair_id,
-            "SIGNING_KEY_SECRET_ID": SIGNING_SECRET,
-            "HASH_ALGORITHM": self.config.hash_algorithm,
-            "COOKIE_TTL_SECONDS": str(self.config.cookie_ttl_seconds),
-            "COOKIE_SECURE": "true",
-            "ARCHIVE_LOGIN_URL": f"{archive}/accounts/login/",
-            "ARCHIVE_LOGIN_NEXT_PARAM": "next",
-            "ARCHIVE_LOGOUT_URL": f"{archive}/accounts/logout/",
-            "ARCHIVE_API_URL": f"{archive}/api",
-            "JWKS_URL": f"{archive}/.well-known/jwks.json",
-            "JWT_ISSUER": archive,
-            "JWT_AUDIENCE": AUDIENCE,
-            "JWT_ALGORITHMS": "RS256",
-            "SESSION_COOKIE_NAME": SESSION_COOKIE,
-            "AUTH_RULE": "status=APPROVED",
-            "SECRETS_CACHE_SECONDS": "300",
-            "POWERTOOLS_SERVICE_NAME": "linc-edge-auth-local",
-            "POWERTOOLS_METRICS_NAMESPACE": "LincEdgeAuthLocal",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": self.config.log_level,
+        return {
+            "Distribution.DomainName": f"localhost:{viewer_port}",  # the emulator's origin
+            "PublicKeySlotA": self.keys.cloudfront.key_pair_id,
+            "SigningKeySecretA": SIGNING_SECRET,
         }
-        env.update(self.config.extra_issuer_env)
-        return env
+
+    def resolved_template(
+        self, archive: str, resource_ids: dict[str, str] | None = None
+    ) -> ResolvedTemplate:
+        return resolve_template(
+            self.config.template,
+            self.template_parameters(archive),
+            unchecked=LOOPBACK_URL_PARAMETERS,
+            physical=resource_ids,
+        )
+
+    def issuer_env(self, viewer_port: int, archive: str) -> dict[str, str]:
+        """IssuerFunction's Environment from the template, then LOCAL_ISSUER_OVERRIDES."""
+        template = self.resolved_template(archive, self.resource_ids(viewer_port))
+        function = template.resource("IssuerFunction")
+        variables = function.get("Properties", {}).get("Environment", {}).get("Variables", {})
+        env: dict[str, str] = {}
+        for name, value in variables.items():
+            try:
+                env[name] = as_string(value)
+            except ValueError:
+                raise TemplateError(
+                    f"IssuerFunction variable {name} is {value!r}: a value the local stack "
+                    "cannot know (add the resource's id to LocalStack.resource_ids)"
+                ) from None
+        return {**env, **LOCAL_ISSUER_OVERRIDES}
 
     def _describe(
         self, viewer: str, public: str, archive: str, link: str, viewer_files: int

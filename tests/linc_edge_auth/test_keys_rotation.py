@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from moto import mock_aws
 
 from linc_edge_auth.cli import main
-from tests.template.support import parameter_values, resolve, translate
+from tests.template.support import deployed, translate
 
 REGION = "us-east-1"
 STACK = "linc-edge-auth-test"
@@ -93,8 +93,7 @@ class FakeStack:
         return [{"ParameterKey": k, "ParameterValue": v} for k, v in values.items()]
 
     def deploy(self, **params: str) -> None:
-        t = resolve(self.translated, parameter_values(self.translated, **params))
-        resources = t["Resources"]
+        resources = deployed(self.translated, **params).resources
         for logical in ("PublicKeySlotA", "PublicKeySlotB"):
             props = resources.get(logical, {}).get("Properties")
             if props is None:  # resource gone: CloudFormation deletes the key

@@ -14,9 +14,10 @@ import pytest
 
 import tests.local_stack.edge_doubles as doubles
 from local_stack.aws import LocalAws
-from local_stack.cloudfront.distribution import TemplateError, load_distribution
+from local_stack.cloudfront.distribution import Distribution, load_distribution
 from local_stack.cloudfront.emulator import CloudFrontEmulator
 from local_stack.keys import DevKeys, generate_dev_keys
+from template_model import TemplateError, resolve_template
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 HOST = "viewer.localhost:9999"
@@ -43,7 +44,7 @@ def aws() -> Iterator[LocalAws]:
 
 
 def _params(keys: DevKeys) -> dict[str, str]:
-    url = "http://localhost:1"
+    url = "https://archive.example.org/unused"
     return {
         "AssetBucketName": "assets",
         "PublicKeyA": keys.cloudfront.public_pem,
@@ -56,8 +57,12 @@ def _params(keys: DevKeys) -> dict[str, str]:
     }
 
 
+def _distribution(template: Path, params: dict[str, str]) -> Distribution:
+    return load_distribution(resolve_template(template, params))
+
+
 def _emulator(template: Path, keys: DevKeys, aws: LocalAws) -> CloudFrontEmulator:
-    distribution = load_distribution(template, _params(keys))
+    distribution = _distribution(template, _params(keys))
     return CloudFrontEmulator(
         distribution, {"ViewerBucket": "viewer", "assets": "assets"}, aws.client("s3")
     )
@@ -79,7 +84,7 @@ def _modified(tmp_path: Path, old: str, new: str) -> Path:
 
 
 def test_real_template_behaviors(keys: DevKeys) -> None:
-    distribution = load_distribution(TEMPLATE, _params(keys))
+    distribution = _distribution(TEMPLATE, _params(keys))
     patterns = [
         (b.path_pattern, b.origin_id, b.requires_signed_cookies) for b in distribution.behaviors
     ]
@@ -90,7 +95,15 @@ def test_real_template_behaviors(keys: DevKeys) -> None:
     assert "GET /_auth/login" in distribution.origins["issuer"].routes
     # Without a public key the template has no data behavior at all (it fails closed).
     no_key = {**_params(keys), "PublicKeyA": ""}
-    assert not any(b.requires_signed_cookies for b in load_distribution(TEMPLATE, no_key).behaviors)
+    assert not any(b.requires_signed_cookies for b in _distribution(TEMPLATE, no_key).behaviors)
+
+
+@pytest.mark.parametrize("patterns", ["/a/*", "/a/*,/b/*,/c/*", "/a/*,/b/*,/c/*,/d/*"])
+def test_data_behaviors_follow_their_conditions(keys: DevKeys, patterns: str) -> None:
+    """Each data behavior sits in an Fn::If on its own condition (DataPath2..4)."""
+    distribution = _distribution(TEMPLATE, {**_params(keys), "DataPathPatterns": patterns})
+    guarded = [b.path_pattern for b in distribution.behaviors if b.requires_signed_cookies]
+    assert guarded == patterns.split(",")
 
 
 def test_data_path_follows_the_template_parameter(
@@ -154,4 +167,4 @@ def test_edge_answer_breaking_cloudfront_rules_is_502(
 def test_unresolvable_template_is_a_clear_error(tmp_path: Path, keys: DevKeys) -> None:
     broken = _modified(tmp_path, "TargetOriginId: assets", "TargetOriginId: nowhere")
     with pytest.raises(TemplateError, match="unknown origin"):
-        load_distribution(broken, _params(keys))
+        _distribution(broken, _params(keys))

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from template_model import load_template
 from tests.template.support import RULES_DIR, TEMPLATE, cfn_lint, run, sam_exe
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lambda_edge"
@@ -82,13 +82,10 @@ MUTATIONS = {
 @pytest.fixture(scope="module")
 def mutation_findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
     """Break the real SAM template once per rule; one cfn-lint run over all copies."""
-    # The SAM template uses short-form tags (!Ref ...): load it with cfn-lint's own loader.
-    from cfnlint.decode.cfn_yaml import load
-
     out_dir = tmp_path_factory.mktemp("mutated")
     paths = []
     for rule, mutate in MUTATIONS.items():
-        doc = load(str(TEMPLATE))
+        doc = load_template(TEMPLATE)
         mutate(doc)
         path = out_dir / f"{rule}.json"
         path.write_text(json.dumps(doc))
@@ -118,13 +115,3 @@ def test_rules_module_documents_every_id() -> None:
     for rule_id in CUSTOM_IDS:
         assert f'id = "{rule_id}"' in text
         assert f"    {rule_id}  " in text  # listed in the module docstring
-
-
-def test_template_yaml_parses_with_plain_yaml_loader_for_tools() -> None:
-    # Tools without CloudFormation tags (e.g. a reviewer's yq) must at least see the structure.
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
-    doc = yaml.load(TEMPLATE.read_text(), Loader=Loader)
-    assert doc["Transform"] == "AWS::Serverless-2016-10-31"

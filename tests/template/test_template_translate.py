@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.template.support import PEM_A, PEM_B, load_yaml, parameter_values, resolve, translate
+import tests.template.support as support
+from template_model import load_template
+from tests.template.support import PEM_A, PEM_B, TEMPLATE, translate
 
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -43,7 +45,7 @@ def translated() -> dict[str, Any]:
 
 
 def deployed(translated: dict[str, Any], **overrides: Any) -> dict[str, Any]:
-    return resolve(translated, parameter_values(translated, **overrides))
+    return support.deployed(translated, **overrides).document
 
 
 def dist_config(t: dict[str, Any]) -> dict[str, Any]:
@@ -109,7 +111,7 @@ def test_issuer_environment_values(translated: dict[str, Any]) -> None:
         CorsAllowedOrigins="https://a.example.org,https://b.example.org",
     )
     env = t["Resources"]["IssuerFunction"]["Properties"]["Environment"]["Variables"]
-    assert env["VIEWER_ORIGIN"] == {"Fn::Sub": "https://${ViewerDomain}"}
+    assert env["VIEWER_ORIGIN"] == "https://neuroglancer.lincbrain.org"
     assert env["KEY_PAIR_ID"] == {"Ref": "PublicKeySlotA"}
     assert env["SIGNING_KEY_SECRET_ID"] == {"Ref": "SigningKeySecretA"}
     assert env["CORS_ALLOWED_ORIGINS"] == "https://a.example.org,https://b.example.org"
@@ -217,9 +219,9 @@ def test_distribution_transport(translated: dict[str, Any]) -> None:
     assert config["ViewerCertificate"] == {"CloudFrontDefaultCertificate": True}
     assert "Aliases" not in config
     origins = {o["Id"]: o for o in config["Origins"]}
-    assert origins["assets"]["DomainName"] == {
-        "Fn::Sub": "${AssetBucketName}.s3.${AssetBucketRegion}.${AWS::URLSuffix}"
-    }
+    assert origins["assets"]["DomainName"] == (
+        "linc-brain-mit-prod-us-east-2.s3.us-east-2.amazonaws.com"
+    )
     assert "OriginAccessControlId" in origins["assets"]
     assert "OriginAccessControlId" in origins["viewer"]
 
@@ -238,29 +240,12 @@ def test_viewer_bucket_private_encrypted_oac_only(translated: dict[str, Any]) ->
     assert "AWS:SourceArn" in allow["Condition"]["StringEquals"]
 
 
-def _statement_output(t: dict[str, Any]) -> dict[str, Any]:
-    value = t["Outputs"]["AssetBucketPolicyStatement"]["Value"]
-    # The Join resolves except for the Subs with pseudo parameters: fill those in.
-    parts = value["Fn::Join"][1]
-    text = ""
-    for part in parts:
-        if isinstance(part, dict):
-            sub, variables = (
-                (part["Fn::Sub"] + [{}])[:2]
-                if isinstance(part["Fn::Sub"], list)
-                else (part["Fn::Sub"], {})
-            )
-            for k, v in variables.items():
-                sub = sub.replace("${" + k + "}", v)
-            sub = sub.replace("${AWS::Partition}", "aws").replace(
-                "${AWS::AccountId}", "123456789012"
-            )
-            sub = sub.replace("${AssetBucketName}", "linc-brain-mit-prod-us-east-2")
-            sub = sub.replace("${Distribution}", "E123EXAMPLE")
-            text += sub
-        else:
-            text += part
-    statement: dict[str, Any] = json.loads(text)
+def _statement_output(translated: dict[str, Any], patterns: str) -> dict[str, Any]:
+    # The distribution's id is only known after a deploy: give it, as CloudFormation would.
+    outputs = support.deployed(
+        translated, {"Distribution": "E123EXAMPLE"}, PublicKeyA=PEM_A, DataPathPatterns=patterns
+    ).outputs
+    statement: dict[str, Any] = json.loads(outputs["AssetBucketPolicyStatement"]["Value"])
     return statement
 
 
@@ -268,8 +253,7 @@ def _statement_output(t: dict[str, Any]) -> dict[str, Any]:
 def test_asset_bucket_statement_limited_to_data_prefixes(
     translated: dict[str, Any], patterns: str
 ) -> None:
-    t = deployed(translated, PublicKeyA=PEM_A, DataPathPatterns=patterns)
-    statement = _statement_output(t)
+    statement = _statement_output(translated, patterns)
     expected = [f"arn:aws:s3:::linc-brain-mit-prod-us-east-2{p}" for p in patterns.split(",")]
     assert statement["Resource"] == expected
     assert statement["Action"] == "s3:GetObject"
@@ -287,10 +271,9 @@ def test_managed_asset_bucket_policy_is_opt_in_and_prefix_limited(
     assert "AssetBucketPolicy" not in deployed(translated, PublicKeyA=PEM_A)["Resources"]
     t = deployed(translated, PublicKeyA=PEM_A, ManageAssetBucketPolicy="true")
     (stmt,) = t["Resources"]["AssetBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    resources = [r["Fn::Sub"][0] for r in stmt["Resource"]]
-    assert resources == [
-        "arn:${AWS::Partition}:s3:::${AssetBucketName}/zarr/*",
-        "arn:${AWS::Partition}:s3:::${AssetBucketName}/blobs/*",
+    assert stmt["Resource"] == [
+        "arn:aws:s3:::linc-brain-mit-prod-us-east-2/zarr/*",
+        "arn:aws:s3:::linc-brain-mit-prod-us-east-2/blobs/*",
     ]
 
 
@@ -310,7 +293,7 @@ def test_outputs_present(translated: dict[str, Any]) -> None:
 
 
 def test_no_private_key_anywhere_in_the_template() -> None:
-    raw = load_yaml()
+    raw = load_template(TEMPLATE)
     text = json.dumps(raw)
     assert "PRIVATE KEY" not in text
     for spec in raw["Parameters"].values():

@@ -39,7 +39,7 @@ examples:
   linc-edge-auth keys create --algorithm ecdsa-p256 --secret-id arn:aws:secretsmanager:... \\
       --private-key-out ./signing-key.pem
 
-README, section "Deploying", walks through the whole rotation.
+docs/deploying.md, "Rotating the signing key", walks through the whole rotation.
 """
 
 
@@ -144,7 +144,7 @@ def choose_slot(outputs: dict[str, str], requested: str | None) -> str:
             raise UserError(
                 f"slot {requested} holds the deployed public key "
                 f"{outputs[f'PublicKeySlot{requested}Id']}; replacing its private key would "
-                f"break signing. Deploy with PublicKey{requested} empty first (README, Rotation)."
+                f"break signing. Deploy with PublicKey{requested} empty first (docs/deploying.md)."
             )
         return requested
     free = [slot for slot in SLOTS if slot not in used]

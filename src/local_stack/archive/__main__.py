@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 USAGE = "python -m local_stack.archive [--database PATH] COMMAND [ARGS...]"
 
@@ -34,14 +35,19 @@ def main(argv: list[str] | None = None) -> int:
         from local_stack.archive.server import serve
 
         return serve(options.listen_fd)
-    if (
-        args
-        and args[0] not in ("help", "--help", "-h")
-        and not os.environ.get("LOCAL_ARCHIVE_DATABASE")
-    ):
+    asks_help = not args or args[0] == "help" or "--help" in args or "-h" in args
+    if not asks_help and not os.environ.get("LOCAL_ARCHIVE_DATABASE"):
         print(
             "local archive: which database? Pass --database PATH (see `archive_manage` in "
             ".local-stack/stack.json) or set LOCAL_ARCHIVE_DATABASE.",
+            file=sys.stderr,
+        )
+        return 2
+    database = os.environ.get("LOCAL_ARCHIVE_DATABASE", "")
+    if not asks_help and not Path(database).is_file():
+        print(
+            f"local archive: no database at {database}: is the local stack running? (it "
+            "creates the database at start and removes it on stop)",
             file=sys.stderr,
         )
         return 2
