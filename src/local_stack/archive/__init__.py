@@ -10,7 +10,8 @@ also serves the issuer's JWT mode (`session_jwt.py`). It runs in its own process
 `process.LocalArchive` is the local stack's handle, `python -m local_stack.archive` the
 `manage.py` of the project.
 
-Modules: `settings`, `urls`, `views`, `models` (user status), `migrations`, `seed` (users, API
-keys, the issuer's Application), `session_jwt` (JWT mode, no Django), `server` (the WSGI server
-of the child process), `process` (start, ready, stop from the stack), `templates/`.
+Modules: `settings`, `urls`, `views`, `models` (user status) and `migrations`, `accounts` (the
+demo users and the issuer's client registration, no Django), `seed` (writes them), `session_jwt`
+(JWT mode, no Django), `server` (the WSGI server of the child process), `process` (start, ready,
+stop, from the stack), `management/commands/set_status.py`, `templates/`.
 """
