@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from benchmarks.table import print_table
 from edge_auth.cookie_policy import build_custom_policy, cf_b64encode
 from linc_edge_auth.asset_refs import Deployment
-from local_stack.archive import SESSION_COOKIE
+from local_stack.archive.session_jwt import SESSION_COOKIE
 from local_stack.browser import CHROMIUM, CHROMIUM_ARGS
 from local_stack.cloudfront.emulator import CloudFrontEmulator
 from local_stack.samples.link import sample_link
@@ -125,7 +125,7 @@ def _page_loads(stack: LocalStack, plain: CloudFrontEmulator) -> tuple[float, fl
 
     assert stack.archive is not None and stack.assets is not None and stack.emulator is not None
     assert stack.tracts is not None and stack.distribution is not None
-    session = stack.archive.session_jwt("alice", approved=True)
+    session = stack.archive.session_jwt("alice")
     on_origin = f"http://localhost:{stack.emulator.port}"
     off_origin = f"http://localhost:{plain.port}"
     prefixes = data_prefixes(stack.distribution)

@@ -21,19 +21,20 @@ import binascii
 from typing import Final
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from cookie_issuer.errors import BadRequestError, UnauthenticatedError
+from cookie_issuer import request
+from cookie_issuer.errors import BadRequestError, PathNotFoundError, UnauthenticatedError
 from cookie_issuer.link_store import LinkStore, canonical_state
 from cookie_issuer.observability import logger
 from cookie_issuer.responses import json_response
+from cookie_issuer.routing import IssuerRouter
 from cookie_issuer.runtime import get_runtime
 from cookie_issuer.session import AUTH_FORMS, authenticate, find_credentials
 from edge_auth.short_links import short_link, state_url
 
 LINKS_PATH: Final = "/api/links/"
 
-router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
+router = IssuerRouter()
 _stores: dict[str, LinkStore] = {}  # one S3 client per container and bucket
 
 
@@ -52,13 +53,11 @@ def _body() -> bytes:
 
 def _store(bucket: str | None) -> LinkStore:
     if bucket is None:
-        error = BadRequestError(
+        raise PathNotFoundError(
             "Short links are not enabled on this deployment.",
             reason="links_disabled",
             action="Share the long link (linc-edge-auth link without --short).",
         )
-        error.status = 404
-        raise error
     store = _stores.get(bucket)
     if store is None:
         store = _stores[bucket] = LinkStore(bucket)
@@ -69,8 +68,8 @@ def _store(bucket: str | None) -> LinkStore:
 def store_link() -> Response[str]:
     runtime = get_runtime()
     store = _store(runtime.settings.links_bucket)
-    headers = {str(k).lower(): str(v) for k, v in (router.current_event.headers or {}).items()}
-    credentials = find_credentials(headers, [], None, allow_cookie=False)
+    event = router.current_event
+    credentials = find_credentials(request.headers(event), [], None, allow_cookie=False)
     if credentials is None:
         raise UnauthenticatedError(
             "No Authorization header.", reason="credentials_missing", action=AUTH_FORMS
@@ -78,9 +77,7 @@ def store_link() -> Response[str]:
     identity = authenticate(credentials, runtime)
     data = canonical_state(_body())
     stored = store.put(data, identity.subject)
-    from cookie_issuer.app import _viewer_origin  # the resolver's request helpers
-
-    origin = _viewer_origin(runtime.settings)
+    origin = request.viewer_origin(event, runtime.settings)
     logger.info(
         "short link stored",
         extra={

@@ -21,15 +21,6 @@ from cookie_issuer.pages import ERROR_CSP, error_page, page_headers
 JSON_TYPE: Final = "application/json"
 _API_HEADERS: Final = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
-_TITLES: Final = {
-    400: "Bad request",
-    401: "Sign-in needed",
-    403: "Not approved",
-    404: "Not found",
-    405: "Method not allowed",
-    503: "Temporarily unavailable",
-}
-
 
 def json_response(
     status: int,
@@ -60,7 +51,7 @@ def error_response(
     link: tuple[str, str] | None = None,
 ) -> Response[str]:
     if html:
-        title = _TITLES.get(error.status, "Something went wrong")
+        title = error.title
         if error.reason == "session_expired":
             title = "Session expired"
         elif error.reason in ("archive_unreachable", "jwks_unreachable"):

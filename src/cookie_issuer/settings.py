@@ -91,7 +91,8 @@ class Settings:
         return any(alg in HMAC_JWT_ALGORITHMS for alg in self.jwt_algorithms)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """`localhost` or a loopback IP literal: the only hosts plain http is allowed to."""
     if host == "localhost":
         return True
     try:
@@ -114,7 +115,7 @@ def _url(env: Mapping[str, str], name: str, *, required: bool, origin_only: bool
     host = parts.hostname or ""
     if parts.scheme not in ("https", "http") or not host or parts.username or parts.password:
         raise SettingsError(name, "must be an https:// URL with a host and no credentials")
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         raise SettingsError(name, "must use https:// (plain http only for localhost/127.0.0.1)")
     if parts.fragment:
         raise SettingsError(name, "must not contain a #fragment")

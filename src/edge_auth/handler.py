@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 
+from edge_auth.auth_routes import AUTH_PREFIX
 from edge_auth.cookie_header import cloudfront_cookies
 from edge_auth.cookie_policy import (
     COOKIE_EXPIRES,
@@ -30,7 +31,7 @@ from edge_auth.cookie_policy import (
     parse_policy_cookie,
 )
 from edge_auth.pages import bad_request_response, interstitial_response
-from edge_auth.return_path import AUTH_PREFIX, return_path_for
+from edge_auth.return_path import return_path_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -1,91 +1,47 @@
 """The edge function's generated pages: the login interstitial and the bad-request page.
 
 Contract: `interstitial_response(return_path)` and `bad_request_response()` return complete
-CloudFront generated responses (string status, lowercase header keys of `[{key, value}]`, body well
-under the 40 KB Lambda@Edge limit and under 4 KB for the interstitial). The interstitial's inline
-script is constant: the per-request login URL travels in a `data-login` attribute, so the script's
-CSP hash is computed once at import (`SCRIPT_SHA256`) and the CSP allows only that script and that
-style. The script saves `location.hash` under `SESSION_STORAGE_KEY` (or clears a stale one), keeps
-a short list of recent attempts under `ATTEMPTS_STORAGE_KEY`, and stops with a human message after
-MAX_ATTEMPTS within ATTEMPT_WINDOW_MS instead of looping.
+CloudFront generated responses (string status, lowercase header keys of `[{key, value}]`). The
+interstitial page is under INTERSTITIAL_MAX_BYTES (4 KB) for a short return path, and every
+response, even with the longest return path `safe_return_path` accepts, stays under
+GENERATED_RESPONSE_MAX_BYTES (CloudFront's 40 KB limit for a Lambda@Edge generated response,
+headers included); tests/edge_auth/test_page_sizes.py checks both.
+
+The pages are readable files in `edge_auth/templates/` (`interstitial.html`, `interstitial.js`,
+`bad_request.html`, and `page.css`, the style the issuer's pages share). The interstitial's
+script is constant: the per-request login URL travels in a `data-login` attribute, so the CSP
+allows only that script and that style, by hashes computed from the shipped bytes. The script
+saves `location.hash` under SESSION_STORAGE_KEY (or clears a stale one), keeps a short list of
+recent attempts under ATTEMPTS_STORAGE_KEY, and stops with a human message after MAX_ATTEMPTS
+within ATTEMPT_WINDOW_MS instead of looping.
+
+Files are read, filled and hashed on the first generated response of a container, then cached:
+the pass-through path (valid cookies) never pays for file reads or hashlib (benchmarks/edge_bench
+measures that first response). `interstitial_template()` is the whole page with LOGIN_SLOT as
+the only blank, one string to embed in (or check against) a JavaScript copy of the edge check.
 """
 
 from __future__ import annotations
 
 import json
+from functools import cache
 
-from edge_auth.return_path import (
-    ATTEMPTS_STORAGE_KEY,
-    LOGIN_PATH,
-    RETURN_PARAM,
-    SESSION_STORAGE_KEY,
-)
+from edge_auth.auth_routes import login_url
+from edge_auth.page_templates import csp_hash, fill, read_template, templates_dir
+from edge_auth.return_path import ATTEMPTS_STORAGE_KEY, SESSION_STORAGE_KEY
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Final
 
-
 MAX_ATTEMPTS: Final = 3
 ATTEMPT_WINDOW_MS: Final = 120_000
+INTERSTITIAL_MAX_BYTES: Final = 4096
+GENERATED_RESPONSE_MAX_BYTES: Final = 40_960
+#: The interstitial's only per-request blank: the login URL (three times in the page).
+LOGIN_SLOT: Final = "{{login}}"
 
-_SCRIPT_TEMPLATE: Final = (
-    "(function(){"
-    "var K=__KEY__,A=__ATTEMPTS__,s=null,now=Date.now(),r=[];"
-    "try{s=window.sessionStorage;r=JSON.parse(s.getItem(A)||'[]').filter("
-    "function(t){return typeof t==='number'&&now-t<__WINDOW__;});}catch(e){r=[];}"
-    "function save(){try{if(location.hash.length>1){s.setItem(K,location.hash);}"
-    "else{s.removeItem(K);}}catch(e){}}"
-    "document.getElementById('retry').addEventListener('click',"
-    "function(){try{s.removeItem(A);}catch(e){}save();});"
-    "if(r.length>=__MAX__){document.getElementById('go').hidden=true;"
-    "document.getElementById('loop').hidden=false;return;}"
-    "try{r.push(now);s.setItem(A,JSON.stringify(r));}catch(e){}"
-    "save();location.replace(document.documentElement.getAttribute('data-login'));"
-    "})();"
-)
-SCRIPT: Final = (
-    _SCRIPT_TEMPLATE.replace("__KEY__", json.dumps(SESSION_STORAGE_KEY))
-    .replace("__ATTEMPTS__", json.dumps(ATTEMPTS_STORAGE_KEY))
-    .replace("__WINDOW__", str(ATTEMPT_WINDOW_MS))
-    .replace("__MAX__", str(MAX_ATTEMPTS))
-)
-
-STYLE: Final = (
-    "body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#111;color:#eee}"
-    "main{max-width:36em;margin:15vh auto;padding:0 1em}a{color:#8cf}"
-)
-
-
-# CSP hashes of SCRIPT and STYLE, written out so the edge imports no hashlib (OpenSSL) at cold
-# start; tests/edge_auth/test_handler.py recomputes both and fails when they drift.
-SCRIPT_SHA256: Final = "sha256-hIZn5CFrXIaqqS5V6ct37lJpaqA7h8XHA0Dhg28lBfs="
-STYLE_SHA256: Final = "sha256-CWd7ZiqYt/uXdFMaraNId8cX3mYd195Xstpf1nzNJRE="
-CONTENT_SECURITY_POLICY: Final = (
-    f"default-src 'none'; script-src '{SCRIPT_SHA256}'; style-src '{STYLE_SHA256}'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
-
-_INTERSTITIAL: Final = (
-    '<!doctype html><html lang="en" data-login="{login}"><head><meta charset="utf-8">'
-    '<meta name="viewport" content="width=device-width,initial-scale=1">'
-    "<title>Signing in to the LINC viewer</title><style>" + STYLE + "</style></head><body><main>"
-    '<p id="go">Signing you in through the LINC archive&hellip;</p>'
-    '<noscript><p>JavaScript is off. <a href="{login}">Continue to sign in</a>; '
-    "the viewer state in your link cannot be kept without JavaScript.</p></noscript>"
-    '<div id="loop" hidden><p>Signing in did not complete after several tries: your browser '
-    "may be refusing this site's cookies, or an old LINC cookie is in the way. Allow cookies "
-    "for this site (or clear this site's cookies), then try again.</p>"
-    '<p><a id="retry" href="{login}">Try again</a></p></div>'
-    "</main><script>" + SCRIPT + "</script></body></html>"
-)
-
-_BAD_REQUEST: Final = (
-    '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-    "<title>Bad request</title><style>" + STYLE + "</style></head><body><main>"
-    "<p>This request could not be understood. Open the viewer link again; if it keeps "
-    "happening, send the link to the LINC team.</p></main></body></html>"
-)
+_TEMPLATES: Final = templates_dir(__file__)
 
 
 def page_header_pairs(csp: str) -> tuple[tuple[str, str], ...]:
@@ -100,26 +56,70 @@ def page_header_pairs(csp: str) -> tuple[tuple[str, str], ...]:
     )
 
 
+@cache
+def style() -> str:
+    """The inline style of every page of ours (`templates/page.css`)."""
+    return read_template(_TEMPLATES, "page.css")
+
+
+@cache
+def style_sha256() -> str:
+    return csp_hash(style())
+
+
+@cache
+def interstitial_script() -> str:
+    """The interstitial's inline script, constants filled in, exactly as it is served."""
+    return fill(
+        read_template(_TEMPLATES, "interstitial.js"),
+        session_storage_key=json.dumps(SESSION_STORAGE_KEY),
+        attempts_storage_key=json.dumps(ATTEMPTS_STORAGE_KEY),
+        attempt_window_ms=str(ATTEMPT_WINDOW_MS),
+        max_attempts=str(MAX_ATTEMPTS),
+    )
+
+
+@cache
+def content_security_policy() -> str:
+    """The interstitial's CSP: only its own script and style, by hash."""
+    return (
+        f"default-src 'none'; script-src '{csp_hash(interstitial_script())}'; "
+        f"style-src '{style_sha256()}'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
+
+
+@cache
+def interstitial_template() -> str:
+    """The interstitial page with LOGIN_SLOT where the per-request login URL goes."""
+    return fill(
+        read_template(_TEMPLATES, "interstitial.html"),
+        style=style(),
+        script=interstitial_script(),
+        login=LOGIN_SLOT,
+    )
+
+
 def _headers(csp: str) -> dict[str, list[dict[str, str]]]:
     return {name.lower(): [{"key": name, "value": value}] for name, value in page_header_pairs(csp)}
 
 
-_PAGE_HEADERS: Final = _headers(CONTENT_SECURITY_POLICY)
-_BAD_REQUEST_HEADERS: Final = _headers(
-    f"default-src 'none'; style-src '{STYLE_SHA256}'; frame-ancestors 'none'"
-)
+@cache
+def _interstitial_headers() -> dict[str, list[dict[str, str]]]:
+    return _headers(content_security_policy())
 
 
-def login_url(return_path: str) -> str:
-    """The issuer's login URL for an already-sanitised return path."""
-    from urllib.parse import quote  # see return_path.safe_return_path: kept off cold import
-
-    return f"{LOGIN_PATH}?{RETURN_PARAM}={quote(return_path, safe='')}"
+@cache
+def _bad_request_page() -> tuple[str, dict[str, list[dict[str, str]]]]:
+    body = fill(read_template(_TEMPLATES, "bad_request.html"), style=style())
+    headers = _headers(f"default-src 'none'; style-src '{style_sha256()}'; frame-ancestors 'none'")
+    return body, headers
 
 
 def interstitial_body(return_path: str) -> str:
-    # quote(safe="") leaves only [A-Za-z0-9_.~-] of the path, so the URL needs no HTML escaping.
-    return _INTERSTITIAL.replace("{login}", login_url(return_path))
+    # quote(safe="") leaves only [A-Za-z0-9_.~-] of the path, so the URL needs no HTML escaping;
+    # one plain replace of the only blank, so nothing in the URL is ever read as a placeholder.
+    return interstitial_template().replace(LOGIN_SLOT, login_url(return_path))
 
 
 def _copy_headers(headers: dict[str, list[dict[str, str]]]) -> dict[str, list[dict[str, str]]]:
@@ -131,15 +131,16 @@ def interstitial_response(return_path: str) -> dict[str, Any]:
     return {
         "status": "200",
         "statusDescription": "OK",
-        "headers": _copy_headers(_PAGE_HEADERS),
+        "headers": _copy_headers(_interstitial_headers()),
         "body": interstitial_body(return_path),
     }
 
 
 def bad_request_response() -> dict[str, Any]:
+    body, headers = _bad_request_page()
     return {
         "status": "400",
         "statusDescription": "Bad Request",
-        "headers": _copy_headers(_BAD_REQUEST_HEADERS),
-        "body": _BAD_REQUEST,
+        "headers": _copy_headers(headers),
+        "body": body,
     }

@@ -5,10 +5,13 @@ one leading `/`, at most MAX_RETURN_PATH_BYTES, no backslash, no control or spac
 the same holds for every percent-decoded form of it, so `/%2F%2Fevil` and `/%252F%252Fevil` are
 refused), and `/` otherwise. Paths under the issuer's own prefix become `/` too, so a return can
 never point back into the login round trip. The edge (building the interstitial) and the issuer
-(`/_auth/login`, `/_auth/callback`) both use it, with the shared names below.
+(`/_auth/login`, `/_auth/callback`) both use it. The sessionStorage keys below are the other
+names the two sides share: the interstitial script writes them, the callback script reads them.
 """
 
 from __future__ import annotations
+
+from edge_auth.auth_routes import AUTH_PREFIX
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,11 +21,6 @@ if TYPE_CHECKING:
 SESSION_STORAGE_KEY: Final = "linc-edge-auth:fragment"
 #: sessionStorage key of the interstitial's recent-attempt timestamps (loop breaker).
 ATTEMPTS_STORAGE_KEY: Final = "linc-edge-auth:attempts"
-AUTH_PREFIX: Final = "/_auth/"
-LOGIN_PATH: Final = "/_auth/login"
-CALLBACK_PATH: Final = "/_auth/callback"
-LOGOUT_PATH: Final = "/_auth/logout"
-RETURN_PARAM: Final = "return"
 MAX_RETURN_PATH_BYTES: Final = 2048
 DEFAULT_RETURN_PATH: Final = "/"
 #: How many percent-decoding rounds are inspected; deeper nesting is refused outright.

@@ -1,4 +1,4 @@
-"""The local stack behind `make run`: local S3, archive stand-in, CloudFront emulator, viewer.
+"""The local stack behind `make run`: local S3, local archive, CloudFront emulator, viewer.
 
 Development only: never imported by `edge_auth` or `cookie_issuer`, never deployed.
 """

@@ -1,8 +1,9 @@
 """`python -m local_stack`: the whole flow on this machine, until Ctrl-C.
 
-Starts local S3 + Secrets Manager (moto), the archive stand-in, the CloudFront emulator and the
-issuer API on loopback, prints the sample link and the demo logins, writes
-`.local-stack/stack.json`, and stops cleanly on Ctrl-C or SIGTERM. Ports come from the options,
+Starts local S3 + Secrets Manager (moto), the local archive (Django + django-oauth-toolkit in
+its own process), the CloudFront emulator and the issuer API on loopback, prints the sample
+link and the demo logins, writes `.local-stack/stack.json`, and stops cleanly on Ctrl-C or
+SIGTERM. Ports come from the options,
 else LOCAL_STACK_<NAME>_PORT, else the defaults; 0 picks a free port.
 """
 
@@ -16,12 +17,13 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from local_stack.archive.process import ArchiveStartError
 from local_stack.stack import LocalStack, PortBusyError, StackConfig
 from template_model import TemplateError
 
 _PORTS = (
     ("viewer-port", 8741, "the viewer origin: CloudFront emulator (open this one)"),
-    ("archive-port", 8742, "the archive stand-in (login, JWKS, /api/users/me/)"),
+    ("archive-port", 8742, "the local archive: OAuth2 provider, sign-in, /api/users/me/, JWKS"),
     ("issuer-port", 8743, "the issuer HTTP API on its own URL (scripts)"),
     ("aws-port", 8744, "moto server: S3 and Secrets Manager"),
 )
@@ -41,8 +43,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     defaults = StackConfig()
     parser = argparse.ArgumentParser(
         prog="python -m local_stack",
-        description="Run linc-edge-auth locally: real Neuroglancer, local S3, an archive "
-        "stand-in, the issuer and a CloudFront emulator built from template.yaml.",
+        description="Run linc-edge-auth locally: real Neuroglancer, local S3, a local archive "
+        "with the archive's OAuth2 provider (Django + django-oauth-toolkit), the issuer and a "
+        "CloudFront emulator built from template.yaml.",
     )
     for name, default, what in _PORTS:
         variable = "LOCAL_STACK_" + name.upper().replace("-", "_")
@@ -67,6 +70,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--verbose", action="store_true", help="issuer logs at INFO")
     parser.add_argument(
+        "--ask-consent",
+        action="store_true",
+        help="register the issuer at the archive without 'skip authorization', so the archive "
+        "asks each user to authorize the viewer once (to try a denied consent)",
+    )
+    parser.add_argument(
         "--no-auth",
         action="store_true",
         help="serve without signed cookies and edge function (benchmark baseline only)",
@@ -75,12 +84,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _banner(info: dict[str, object]) -> str:
-    users = info["users"]
-    assert isinstance(users, list)
+    users, oauth = info["users"], info["archive_oauth"]
+    assert isinstance(users, list) and isinstance(oauth, dict)
     logins = "\n".join(
-        f"    {u['username']:<6} {'approved    ' if u['approved'] else 'NOT approved'}"
-        f"   API token {u['api_token']}"
-        for u in users
+        f"    {u['username']:<6} {u['status']:<10}   API token {u['api_token']}" for u in users
     )
     return f"""
 local stack is up (Ctrl-C stops it)
@@ -89,13 +96,13 @@ local stack is up (Ctrl-C stops it)
     {info["sample_link"]}
 
   Viewer (CloudFront emulator)  {info["viewer_url"]}
-  Archive stand-in              {info["archive_url"]}
+  Archive (OAuth2 provider)     {info["archive_url"]}  (client id {oauth["client_id"]})
   Issuer API (scripts)          {info["issuer_api_url"]}/api/permissions/s3/
   Local S3 / Secrets Manager    {info["aws_endpoint_url"]}
   Request log and counters      {info["stats_url"]}
   Stack description (JSON)      {info["_path"]}
 
-  Demo logins at the archive stand-in (no password):
+  Demo logins at the archive (user name only, no password):
 {logins}
 """
 
@@ -113,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         cookie_ttl_seconds=args.cookie_ttl,
         log_level="INFO" if args.verbose else "WARNING",
         enforce_signed_cookies=not args.no_auth,
+        oauth_skip_authorization=not args.ask_consent,
     )
     stack = LocalStack(config)
     stopping = threading.Event()
@@ -124,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         info = stack.start()
-    except (PortBusyError, FileNotFoundError, TemplateError) as exc:
+    except (PortBusyError, FileNotFoundError, TemplateError, ArchiveStartError) as exc:
         print(f"local_stack: {exc}", file=sys.stderr)
         return 2
     print(_banner({**info, "_path": config.state_dir / "stack.json"}), flush=True)

@@ -24,9 +24,12 @@ class LocalHTTPServer(ThreadingHTTPServer):
 
 class BackgroundHTTPService:
     """Runs one LocalHTTPServer in a daemon thread: `start(host, port)` (port 0 picks a free one,
-    read back from `port`) and `stop()`. Subclasses say which handler class serves requests."""
+    read back from `port`) and `stop()`; `start(port=service.port)` after a stop brings it back on
+    the same address. Subclasses say which handler class serves requests; `poll_interval` is how
+    often the serving thread checks for `stop()` (a short one makes stop quick, for tests)."""
 
     thread_name = "http"
+    poll_interval = 0.5
 
     def __init__(self) -> None:
         self.port = 0
@@ -39,7 +42,10 @@ class BackgroundHTTPService:
         self._server = LocalHTTPServer((host, port), self.request_handler())
         self.port = self._server.server_port
         threading.Thread(
-            target=self._server.serve_forever, daemon=True, name=self.thread_name
+            target=self._server.serve_forever,
+            args=(self.poll_interval,),
+            daemon=True,
+            name=self.thread_name,
         ).start()
 
     def stop(self) -> None:

@@ -2,12 +2,13 @@
 
 Contract: `LocalStack(config).start()` generates dev keys, starts moto (S3 + Secrets Manager),
 seeds the viewer bucket (viewer/dist) and the asset bucket (sample OME-Zarr, NIfTI and
-streamlines), stores the
-signing key as a secret, starts the archive stand-in, the CloudFront emulator (behaviors from
-template.yaml) and the issuer API, configures the in-process issuer with the environment the
-template gives IssuerFunction (resolved through `template_model` with the local parameter values
-and resource ids) plus `LOCAL_ISSUER_OVERRIDES`, and writes `stack.json` (format:
-docs/local-stack.md).
+streamlines), stores the signing key as a secret, starts the local archive (a Django process
+with the archive's OAuth2 provider: it migrates while the rest starts), the CloudFront emulator
+(behaviors from template.yaml) and the issuer API, registers the issuer at the archive as an
+OAuth2 client (its secret into local Secrets Manager), configures the in-process issuer with the
+environment the template gives IssuerFunction (resolved through `template_model` with the local
+parameter values and resource ids; JWT mode until the issuer speaks OAuth2) plus
+`LOCAL_ISSUER_OVERRIDES`, and writes `stack.json` (format: docs/local-stack.md).
 `stop()` stops everything. A busy port raises `PortBusyError` naming the option to change.
 """
 
@@ -20,8 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from edge_auth.auth_routes import CALLBACK_PATH
 from linc_edge_auth.asset_refs import Deployment
-from local_stack.archive import AUDIENCE, SESSION_COOKIE, ArchiveStandIn, DemoUser, demo_users
+from local_stack.archive.accounts import DemoUser, OAuthClient, demo_users
+from local_stack.archive.process import LocalArchive
+from local_stack.archive.session_jwt import AUDIENCE, SESSION_COOKIE
 from local_stack.aws import LocalAws
 from local_stack.cloudfront.distribution import Distribution, load_distribution
 from local_stack.cloudfront.emulator import CloudFrontEmulator
@@ -36,10 +40,11 @@ REPO_ROOT: Final = Path(__file__).resolve().parents[2]
 VIEWER_BUCKET: Final = "linc-local-viewer"
 ASSET_BUCKET: Final = "linc-local-assets"
 SIGNING_SECRET: Final = "linc-local/cloudfront-signing-key"  # noqa: S105 - a secret id
+OAUTH_CLIENT_SECRET: Final = "linc-local/archive-oauth-client-secret"  # noqa: S105 - a secret id
 STACK_JSON_VERSION: Final = 1
 
 # Template parameters whose local value breaks the template's constraints on purpose: the
-# archive stand-in serves plain http on loopback, the template demands https (the issuer
+# local archive serves plain http on loopback, the template demands https (the issuer
 # accepts http for loopback hosts only).
 LOOPBACK_URL_PARAMETERS: Final = ("ArchiveLoginUrl", "ArchiveLogoutUrl", "ArchiveApiUrl", "JwksUrl")
 
@@ -70,6 +75,8 @@ class StackConfig:
     hash_algorithm: str = "SHA256"
     log_level: str = "WARNING"
     enforce_signed_cookies: bool = True
+    #: False registers the issuer without "skip authorization": the archive asks for consent.
+    oauth_skip_authorization: bool = True
 
 
 def _check_port(port: int, option: str) -> None:
@@ -107,7 +114,9 @@ class LocalStack:
         self.users: list[DemoUser] = demo_users()
         self.assets: SampleAssets | None = None
         self.tracts: SampleStreamlines | None = None
-        self.archive: ArchiveStandIn | None = None
+        self.archive: LocalArchive | None = None
+        self.oauth_client: OAuthClient | None = None
+        self.archive_startup: dict[str, float] = {}
         self.emulator: CloudFrontEmulator | None = None
         self.issuer_api: IssuerApiServer | None = None
         self.distribution: Distribution | None = None
@@ -134,6 +143,11 @@ class LocalStack:
     def _start(self) -> dict[str, Any]:
         cfg = self.config
         self.keys = keys = generate_dev_keys(cfg.state_dir / "keys")
+        # Bind the archive first (the template parameters and the issuer need its URL) and let it
+        # migrate its database while the rest starts.
+        self.archive = LocalArchive(cfg.state_dir, self.users, keys.archive_jwt)
+        self.archive.bind(cfg.archive_port)
+        self.archive.spawn()
         self.aws.start(cfg.aws_port)
         for name, value in self.aws.env().items():
             os.environ[name] = value
@@ -144,12 +158,6 @@ class LocalStack:
         self.tracts = tracts = sample_streamlines(assets.nifti)
         self.aws.put_objects(ASSET_BUCKET, {**assets.objects, **tracts.objects})
         self.aws.put_secret(SIGNING_SECRET, keys.cloudfront.private_pem)
-
-        # Bind the archive first: the template parameters and the issuer need its URL.
-        self.archive = ArchiveStandIn(
-            keys.archive_jwt.private_pem, keys.archive_kid, "", "", self.users
-        )
-        self.archive.start(port=cfg.archive_port)
         archive = self.archive.origin
         self.distribution = load_distribution(self.resolved_template(archive))
         self.emulator = CloudFrontEmulator(
@@ -163,9 +171,12 @@ class LocalStack:
         viewer_public = f"https://localhost:{self.emulator.port}"
         deployment = Deployment(viewer_local, ASSET_BUCKET, data_prefixes(self.distribution))
         link = sample_link(deployment, assets, tracts)
-        self.archive.viewer_public_origin = viewer_public
-        self.archive.viewer_local_origin = viewer_local
-        self.archive.sample_link = link
+        # The redirect URI the browser can follow here: the emulator has no TLS.
+        self.oauth_client = client = OAuthClient.new(
+            viewer_local + CALLBACK_PATH, cfg.oauth_skip_authorization
+        )
+        self.aws.put_secret(OAUTH_CLIENT_SECRET, client.client_secret)
+        self.archive_startup = self.archive.configure(viewer_public, viewer_local, client, link)
 
         issuer_origin = next(o for o in self.distribution.origins.values() if o.kind == "issuer")
         assert issuer_origin.handler is not None
@@ -197,8 +208,8 @@ class LocalStack:
             "ActiveKey": "A",
             "HashAlgorithm": self.config.hash_algorithm,
             "CookieTtlSeconds": str(self.config.cookie_ttl_seconds),
-            "ArchiveLoginUrl": f"{archive}/login",
-            "ArchiveLogoutUrl": f"{archive}/logout",
+            "ArchiveLoginUrl": f"{archive}/accounts/login/",
+            "ArchiveLogoutUrl": f"{archive}/accounts/logout/",
             "ArchiveApiUrl": f"{archive}/api",
             "JwksUrl": f"{archive}/.well-known/jwks.json",
             "JwtIssuer": archive,
@@ -247,7 +258,7 @@ class LocalStack:
         self, viewer: str, public: str, archive: str, link: str, viewer_files: int
     ) -> dict[str, Any]:
         assert self.keys and self.assets and self.tracts and self.emulator and self.issuer_api
-        assert self.distribution is not None
+        assert self.distribution is not None and self.archive and self.oauth_client
         cloudfront = self.keys.cloudfront
         return {
             "version": STACK_JSON_VERSION,
@@ -257,10 +268,20 @@ class LocalStack:
             "sample_link": link,
             "stats_url": viewer + "/_local/stats",
             "archive_url": archive + "/",
-            "archive_login_url": archive + "/login",
-            "archive_logout_url": archive + "/logout",
+            "archive_login_url": archive + "/accounts/login/",
+            "archive_logout_url": archive + "/accounts/logout/",
             "archive_jwks_url": archive + "/.well-known/jwks.json",
             "archive_api_url": archive + "/api",
+            "archive_oauth": {
+                "authorize_url": archive + "/oauth/authorize/",
+                "token_url": archive + "/oauth/token/",
+                "revoke_url": archive + "/oauth/revoke_token/",
+                "client_id": self.oauth_client.client_id,
+                "client_secret_id": OAUTH_CLIENT_SECRET,
+                "redirect_uri": self.oauth_client.redirect_uri,
+                "skip_authorization": self.oauth_client.skip_authorization,
+            },
+            "archive_manage": self.archive.manage,
             "issuer_api_url": f"http://localhost:{self.issuer_api.port}",
             "aws_endpoint_url": self.aws.endpoint,
             "session_cookie_name": SESSION_COOKIE,
@@ -297,6 +318,8 @@ class LocalStack:
                 {
                     "username": u.username,
                     "name": u.name,
+                    "email": u.email,
+                    "status": u.status,
                     "approved": u.approved,
                     "api_token": u.api_token,
                 }

@@ -1,18 +1,18 @@
 """Fixtures for the cookie issuer tests (all prefixed `issuer_`).
 
 Real parts only: keys generated at test time, Secrets Manager from moto (`mock_aws`), the
-archive's JWKS and `/users/me/` served by real loopback HTTP servers that tests can stop and
-start, and API Gateway v2 events loaded from `events/issuer/`.
+archive's JWKS and `/users/me/` served by real loopback HTTP servers (the local stack's
+BackgroundHTTPService) that tests can stop and start, and API Gateway v2 events loaded from
+`events/issuer/`.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import boto3
@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from moto import mock_aws
 
 from cookie_issuer import runtime as runtime_module
+from local_stack.http_server import BackgroundHTTPService
 from tests.cookie_issuer.support import (
     ARCHIVE_ORIGIN,
     AUDIENCE,
@@ -51,17 +52,20 @@ def issuer_archive_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-class LoopbackServer:
-    """A real HTTP server on 127.0.0.1 that can be stopped and started on the same port."""
+class LoopbackServer(BackgroundHTTPService):
+    """The local stack's background server on 127.0.0.1, answering GETs with `handle` and
+    recording each path in `hits`; `stop()` then `start(port=server.port)` simulates an outage."""
+
+    thread_name = "issuer-test-http"
+    poll_interval = 0.02  # stop() waits for the serving loop: keep teardown quick
 
     def __init__(self, handle: Callable[[BaseHTTPRequestHandler], None]) -> None:
+        super().__init__()
         self._handle = handle
         self.hits: list[str] = []
-        self.port = 0
-        self._server: ThreadingHTTPServer | None = None
         self.start()
 
-    def start(self) -> None:
+    def request_handler(self) -> type[BaseHTTPRequestHandler]:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -72,20 +76,7 @@ class LoopbackServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        ThreadingHTTPServer.allow_reuse_address = True
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        server.daemon_threads = True
-        # A client that gave up (the timeout test) breaks the pipe: expected, not news.
-        server.handle_error = lambda *args: None  # type: ignore[method-assign]
-        self.port = server.server_address[1]
-        self._server = server
-        threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        return Handler
 
     @property
     def url(self) -> str:

@@ -78,7 +78,7 @@ def test_jwks_unreachable_with_nothing_cached_then_recovery(
     page = load_event("callback", issuer_token())
     page_result = issuer_invoke(page)
     assert page_result["statusCode"] == 503 and "unreachable" in page_result["body"]
-    issuer_jwks.server.start()
+    issuer_jwks.server.start(port=issuer_jwks.server.port)
     assert issuer_invoke(load_event("permissions", issuer_token()))["statusCode"] == 200
 
 
@@ -91,7 +91,7 @@ def test_archive_unreachable_then_recovery(issuer_invoke: Any, issuer_archive: A
     result = issuer_invoke(event)
     assert result["statusCode"] == 503 and body_json(result)["error"] == "archive_unreachable"
     assert_no_cookies_set(result)
-    issuer_archive.server.start()
+    issuer_archive.server.start(port=issuer_archive.server.port)
     assert issuer_invoke(event)["statusCode"] == 200
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from cookie_issuer.pages import CALLBACK_SCRIPT, CALLBACK_SCRIPT_SHA256, _csp_hash
+from cookie_issuer.pages import CALLBACK_SCRIPT, CALLBACK_SCRIPT_SHA256
 from tests.cookie_issuer.support import (
     VIEWER,
     assert_no_cookies_set,
@@ -62,7 +64,8 @@ def test_callback_sets_cookies_and_restores_fragment(issuer_invoke: Any, issuer_
     assert 'data-return="/?state=1"' in body
     script = re.search(r"<script>(.*?)</script>", body, re.S)
     assert script is not None and script.group(1) == CALLBACK_SCRIPT
-    assert _csp_hash(script.group(1)) == CALLBACK_SCRIPT_SHA256
+    digest = base64.b64encode(hashlib.sha256(script.group(1).encode()).digest()).decode()
+    assert f"sha256-{digest}" == CALLBACK_SCRIPT_SHA256
     csp = result["headers"]["Content-Security-Policy"]
     assert f"script-src '{CALLBACK_SCRIPT_SHA256}'" in csp and "default-src 'none'" in csp
     assert "linc-edge-auth:fragment" in CALLBACK_SCRIPT and "removeItem" in CALLBACK_SCRIPT
@@ -163,9 +166,14 @@ def test_unknown_route_404_and_wrong_method_405(issuer_invoke: Any) -> None:
     event["rawPath"] = event["requestContext"]["http"]["path"] = "/nope"
     result = issuer_invoke(event)
     assert result["statusCode"] == 404 and body_json(result)["error"] == "not_found"
-    event["rawPath"] = event["requestContext"]["http"]["path"] = "/_auth/nope"
+    assert body_json(result)["action"] == (
+        "Use /_auth/login, /_auth/callback, /_auth/logout or /api/permissions/s3/."
+    )
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/_auth/{{action}}"
     page = issuer_invoke(event)
     assert page["statusCode"] == 404 and page["headers"]["Content-Type"].startswith("text/html")
+    # Request data in a page is text, never another template blank.
+    assert "There is nothing at /_auth/{{action}}." in page["body"]
     event = load_event("permissions")
     event["requestContext"]["http"]["method"] = "DELETE"
     result = issuer_invoke(event)
@@ -174,6 +182,11 @@ def test_unknown_route_404_and_wrong_method_405(issuer_invoke: Any) -> None:
     event["requestContext"]["http"]["method"] = "POST"
     result = issuer_invoke(event)
     assert result["statusCode"] == 405 and "text/html" in result["headers"]["Content-Type"]
+    assert result["headers"]["Allow"] == "GET"
+    event = load_event("logout")
+    event["requestContext"]["http"]["method"] = "PUT"
+    result = issuer_invoke(event)
+    assert result["statusCode"] == 405 and result["headers"]["Allow"] == "GET, POST"
 
 
 def test_viewer_origin_derived_from_forwarded_host(

@@ -5,7 +5,8 @@ output redirections dropped, `&&` split) is one case:
 - offline commands run and must exit 0: `make help`, `make sam-validate`, cfn-lint with our
   rules, `sam validate`, every `linc-edge-auth ... --help`, `linc-edge-auth link` on S3 or
   viewer URLs (without `--centre` or `--short`, which need a deployment), `python -m
-  local_stack --help`;
+  local_stack --help`, and `python -m local_stack.archive COMMAND --help` for a command of the
+  local archive's `manage.py` (it needs a running stack's database);
 - the others are checked without side effects: `make -n` for make targets, the real argument
   parser for `linc-edge-auth`, `sam SUBCOMMAND --help` must list every option used, benchmark
   names must be modules, `pip install '.[extras]'` must name extras of pyproject.toml;
@@ -162,6 +163,14 @@ def extras_exist(cmd: DocCommand) -> None:
             assert asked <= set(extras), f"no extra {sorted(asked - set(extras))}"
 
 
+def archive_command_exists(cmd: DocCommand) -> None:
+    """`python -m local_stack.archive [--database PATH] COMMAND ...`: COMMAND's --help runs."""
+    words = list(cmd.argv[3:])
+    if words[:1] == ["--database"]:
+        words = words[2:]
+    _run([sys.executable, "-m", "local_stack.archive", words[0], "--help"])
+
+
 def paths_only(cmd: DocCommand) -> None:
     """Nothing to run here (tests themselves); the paths it names are checked by every case."""
 
@@ -191,6 +200,8 @@ def check_for(cmd: DocCommand) -> Check:
             return run_it
         if argv[2] == "benchmarks":
             return benchmarks_exist
+        if argv[2] == "local_stack.archive":
+            return archive_command_exists
     if prog == "pip" and argv[1:2] == ("install",):
         return extras_exist
     if prog.endswith("pytest"):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from edge_auth import handler
-from edge_auth.pages import CONTENT_SECURITY_POLICY, SCRIPT, SCRIPT_SHA256, STYLE
+from edge_auth.pages import content_security_policy, interstitial_script, style
 from edge_auth.return_path import SESSION_STORAGE_KEY
 from local_stack.cloudfront.edge_results import check_viewer_request_result
 from tests.edge_auth.events import EVENTS, HOST, load_event, policy_cookie, with_cookie
@@ -154,20 +154,22 @@ def test_interstitial_page(nav_event: dict[str, Any]) -> None:
     assert headers["content-type"] == "text/html; charset=utf-8"
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["referrer-policy"] == "no-referrer"
-    assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert headers["content-security-policy"] == content_security_policy()
     # The return path is URL-encoded into the login link and HTML-escaped in the attribute.
     assert 'data-login="/_auth/login?return=%2Fv%2F%3Fx%3D%3Cb%3E%26y%3D%221%22"' in body
     assert "<b>" not in body
     assert "<noscript>" in body
-    # The CSP hash is the hash of the script that is actually in the page, and only that one.
+    # The CSP hashes are the hashes of the script and style actually in the page, and only those.
+    csp = headers["content-security-policy"]
     scripts = re.findall(r"<script>(.*?)</script>", body, re.DOTALL)
-    assert scripts == [SCRIPT]
+    assert scripts == [interstitial_script()]
     digest = base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode()
-    assert f"'sha256-{digest}'" in headers["content-security-policy"]
-    assert f"sha256-{digest}" == SCRIPT_SHA256
+    assert f"script-src 'sha256-{digest}';" in csp
     styles = re.findall(r"<style>(.*?)</style>", body, re.DOTALL)
-    assert styles == [STYLE]
-    assert SESSION_STORAGE_KEY in SCRIPT
+    assert styles == [style()]
+    digest = base64.b64encode(hashlib.sha256(styles[0].encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}';" in csp
+    assert json.dumps(SESSION_STORAGE_KEY) in scripts[0]
 
 
 def test_odd_return_paths_become_root(nav_event: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from edge_auth.pages import MAX_ATTEMPTS, SCRIPT
+from edge_auth.pages import MAX_ATTEMPTS, interstitial_script
 from edge_auth.return_path import ATTEMPTS_STORAGE_KEY, SESSION_STORAGE_KEY
 
 DRIVER = Path(__file__).with_name("interstitial_driver.js")
@@ -30,7 +30,7 @@ if NODE is None:
 
 def run(tmp_path: Path, scenario: dict[str, Any]) -> dict[str, Any]:
     script = tmp_path / "interstitial.js"
-    script.write_text(SCRIPT)
+    script.write_text(interstitial_script())
     done = subprocess.run(
         [str(NODE), str(DRIVER), str(script)],
         input=json.dumps(scenario),

@@ -17,12 +17,26 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from edge_auth.cookie_policy import build_custom_policy, cf_b64encode
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Every hop is the caller's to check: redirects are answered, never followed."""
+
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect())
+_OPENER = urllib.request.build_opener(NoRedirect())
+
+
+def send(
+    request: urllib.request.Request, opener: urllib.request.OpenerDirector = _OPENER
+) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body, whatever the status."""
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status, dict(response.headers.items()), response.read()
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, dict(exc.headers.items()), exc.read()
 
 
 def http(
@@ -34,25 +48,19 @@ def http(
     all_headers = dict(headers or {})
     if cookies:
         all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    request = urllib.request.Request(url, headers=all_headers, method=method)
-    try:
-        with _OPENER.open(request, timeout=30) as response:
-            return response.status, dict(response.headers.items()), response.read()
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return exc.code, dict(exc.headers.items()), exc.read()
+    return send(urllib.request.Request(url, headers=all_headers, method=method))
 
 
-def s3_client(info: dict[str, Any]) -> Any:
-    """boto3 S3 on the stack's local moto (its dummy credentials)."""
+def aws_client(info: dict[str, Any], service: str) -> Any:
+    """A boto3 client for the stack's moto server (any credentials)."""
     import boto3
 
     return boto3.client(
-        "s3",
+        service,  # type: ignore[call-overload]
         endpoint_url=info["aws_endpoint_url"],
         region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     )
 
 
@@ -95,7 +103,7 @@ def mint(
 
 
 def chunk_url(info: dict[str, Any]) -> str:
-    return info["viewer_url"].rstrip("/") + info["assets"]["zarr"] + "0/0.0.0"
+    return f"{info['viewer_url'].rstrip('/')}{info['assets']['zarr']}0/0.0.0"
 
 
 def image_state(info: dict[str, Any], annotations: int = 0) -> dict[str, Any]:
@@ -132,7 +140,7 @@ def image_state(info: dict[str, Any], annotations: int = 0) -> dict[str, Any]:
 
 def link(info: dict[str, Any], state: dict[str, Any]) -> str:
     text = json.dumps(state, separators=(",", ":"), ensure_ascii=False)
-    return info["viewer_url"] + "#!" + urllib.parse.quote(text, safe="")
+    return f"{info['viewer_url']}#!{urllib.parse.quote(text, safe='')}"
 
 
 def grey_levels(png: bytes, box: tuple[int, int, int, int]) -> int:

@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from edge_auth.cookie_policy import build_canned_policy, cf_b64encode
-from tests.local_stack.client import chunk_url, http, mint, reset_stats, s3_client, stats
+from tests.local_stack.client import aws_client, chunk_url, http, mint, reset_stats, stats
 
 pytestmark = pytest.mark.slow
 ACCESS_DENIED = (
@@ -138,7 +138,7 @@ def test_script_with_api_token_gets_cookies_and_a_chunk(local_stack: dict[str, A
 
 
 def test_viewer_files_pass_the_edge_with_their_mime_types(local_stack: dict[str, Any]) -> None:
-    s3 = s3_client(local_stack)
+    s3 = aws_client(local_stack, "s3")
     listing = s3.list_objects_v2(Bucket=local_stack["buckets"]["viewer"])
     keys = [item["Key"] for item in listing["Contents"]]
     wasm = next(k for k in keys if k.endswith(".wasm"))

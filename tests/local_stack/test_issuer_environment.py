@@ -62,7 +62,7 @@ def test_local_values_are_the_local_stacks_parts(stack: LocalStack) -> None:
     assert env["VIEWER_ORIGIN"] == f"https://localhost:{VIEWER_PORT}"  # the emulator's origin
     assert env["KEY_PAIR_ID"] == stack.keys.cloudfront.key_pair_id
     assert env["SIGNING_KEY_SECRET_ID"] == SIGNING_SECRET
-    assert env["ARCHIVE_LOGIN_URL"] == f"{ARCHIVE}/login"
+    assert env["ARCHIVE_LOGIN_URL"] == f"{ARCHIVE}/accounts/login/"
     assert env["JWKS_URL"] == f"{ARCHIVE}/.well-known/jwks.json"
     assert env["COOKIE_TTL_SECONDS"] == str(stack.config.cookie_ttl_seconds)
     assert env["JWT_ALGORITHMS"] == defaults["JwtAlgorithms"]["Default"]

@@ -27,7 +27,7 @@ import linc_edge_auth
 from linc_edge_auth import cookie_store
 from linc_edge_auth.cli import main
 from linc_edge_auth.errors import UserError
-from tests.local_stack.client import chunk_url, http, s3_client
+from tests.local_stack.client import aws_client, chunk_url, http
 
 pytestmark = pytest.mark.slow
 
@@ -196,7 +196,7 @@ def test_xarray_open_zarr_on_the_viewer_url(signed_in: dict[str, Any], tmp_path:
     written = tmp_path / "signal.zarr"
     source.to_zarr(written, zarr_format=2, consolidated=True)
     prefix = f"zarr/{uuid.uuid4()}/"
-    s3 = s3_client(info)
+    s3 = aws_client(info, "s3")
     for file in sorted(p for p in written.rglob("*") if p.is_file()):
         key = prefix + file.relative_to(written).as_posix()
         s3.put_object(Bucket=info["buckets"]["assets"], Key=key, Body=file.read_bytes())

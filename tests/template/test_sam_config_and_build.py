@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -14,9 +16,20 @@ from template_model import (
     samconfig_environment,
     samconfig_overrides,
 )
-from tests.template.support import SAMCONFIG, TEMPLATE, run, sam_exe
+from tests.template.support import ROOT, SAMCONFIG, TEMPLATE, run, sam_exe
 
 EDGE_ZIP_LIMIT = 32 * 1024  # our own budget; Lambda@Edge's hard limit is 1 MB
+SRC = ROOT / "src"
+
+
+def _page_files(package: str) -> set[str]:
+    """The page templates a package ships, relative to its artifact's root."""
+    folder = SRC / package / "templates"
+    return {f"{package}/templates/{p.name}" for p in folder.iterdir() if p.is_file()}
+
+
+def _files(artifact: Path) -> set[str]:
+    return {p.relative_to(artifact).as_posix() for p in artifact.rglob("*") if p.is_file()}
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
@@ -75,6 +88,31 @@ def test_edge_artifact_is_the_edge_auth_package_only(built: Path) -> None:
     assert top == {"edge_auth"}
     assert not list(edge.rglob("__pycache__"))
     assert len(_zip(edge)) <= EDGE_ZIP_LIMIT
+    pages = _page_files("edge_auth")
+    assert {"edge_auth/templates/interstitial.html", "edge_auth/templates/page.css"} <= pages
+    assert pages <= _files(edge)
+
+
+@pytest.mark.slow
+def test_edge_artifact_renders_its_pages_alone(built: Path) -> None:
+    """The artifact by itself (no site-packages, no src) answers with both of its pages."""
+    edge = built / "EdgeAuthFunction"
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import edge_auth.handler as h; "
+        "assert h.__file__.startswith(sys.argv[1]), h.__file__; "
+        "nav = {'uri': '/v/', 'method': 'GET', 'headers': {'host': [{'key': 'Host', "
+        "'value': 'v.example.org'}], 'sec-fetch-mode': [{'key': 'Sec-Fetch-Mode', "
+        "'value': 'navigate'}]}}; "
+        "page = h.lambda_handler({'Records': [{'cf': {'request': nav}}]}, None); "
+        "bad = h.lambda_handler({}, None); "
+        "print(page['status'], bad['status'], 'data-login' in page['body'], "
+        "'<style>' in bad['body'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", code, str(edge)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["200", "400", "True", "True"]
 
 
 @pytest.mark.slow
@@ -87,6 +125,10 @@ def test_issuer_artifact_has_packages_and_lambda_wheels(built: Path) -> None:
     assert not top & {"boto3", "botocore", "s3transfer"}
     # Development tools never ship: the template model, the local stack.
     assert not top & {"template_model", "local_stack", "linc_edge_auth"}
+    # The issuer's pages, and the edge's style they share.
+    pages = _page_files("cookie_issuer") | _page_files("edge_auth")
+    assert "cookie_issuer/templates/callback.js" in pages
+    assert pages <= _files(issuer)
     # Wheels for the Lambda platform, not for this machine's Python.
     binaries = [p.name for p in issuer.rglob("*.so")]
     assert any("cpython-313-x86_64-linux-gnu" in b for b in binaries), binaries
