@@ -2,7 +2,8 @@
 
 Contract: assembles the Powertools APIGatewayHttpResolver from the browser routes
 (`browser_routes`: `/_auth/login`, `/_auth/callback`, `/_auth/logout`), the script API
-(`api_routes`: `/api/permissions/s3/` and its preflight) and the one error mapping
+(`api_routes`: `/api/permissions/s3/` and its preflight), the short-link API (`link_routes`:
+`POST /api/links/`) and the one error mapping
 (`error_handlers`: unknown path 404, known path with another method 405, JSON on API routes,
 human pages on `/_auth/*`, never cookies, never a stack trace). Each invocation counts a
 `Requests` metric, flushes metrics, logs with the Lambda context and API Gateway's request id
@@ -19,14 +20,17 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cookie_issuer import api_routes, browser_routes, error_handlers
+from cookie_issuer import api_routes, browser_routes, error_handlers, link_routes
 from cookie_issuer.observability import logger, metrics, tracer
 from cookie_issuer.routing import allowed_methods
 
 resolver = APIGatewayHttpResolver()
 resolver.include_router(browser_routes.router)
 resolver.include_router(api_routes.router)
-error_handlers.register(resolver, allowed_methods(browser_routes.router, api_routes.router))
+resolver.include_router(link_routes.router)
+error_handlers.register(
+    resolver, allowed_methods(browser_routes.router, api_routes.router, link_routes.router)
+)
 
 
 def _request_id(event: object) -> str | None:

@@ -67,6 +67,13 @@ class MethodNotAllowedError(IssuerError):
         self.allowed = allowed
 
 
+class PayloadTooLargeError(IssuerError):
+    status = 413
+    title = "Too large"
+    default_reason = "payload_too_large"
+    default_action = "Send less."
+
+
 class DependencyUnavailableError(IssuerError):
     status = 503
     title = "Temporarily unavailable"

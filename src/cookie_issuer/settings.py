@@ -39,6 +39,7 @@ _HOST: Final = re.compile(
 )
 _COOKIE_NAME: Final = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}")
 _PARAM_NAME: Final = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_BUCKET: Final = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _TRUE: Final = frozenset({"true", "1", "yes"})
 _FALSE: Final = frozenset({"false", "0", "no"})
 
@@ -75,6 +76,7 @@ class Settings:
     auth_rule: AuthRule
     cors_allowed_origins: frozenset[str]
     secrets_cache_seconds: int
+    links_bucket: str | None = None  # short-link states; None turns POST /api/links/ off
 
     @property
     def jwt_enabled(self) -> bool:
@@ -202,6 +204,13 @@ def _jwt_mode(env: Mapping[str, str], algorithms: tuple[str, ...]) -> tuple[str,
     return jwks_url, secret_id
 
 
+def _bucket(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    if value and not _BUCKET.fullmatch(value):
+        raise SettingsError(name, "must be an S3 bucket name (or empty)")
+    return value or None
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Read and validate every variable; raises SettingsError for the first bad one."""
     key_pair_id = env.get("KEY_PAIR_ID", "").strip()
@@ -273,4 +282,5 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         secrets_cache_seconds=_int(
             env, "SECRETS_CACHE_SECONDS", DEFAULT_SECRETS_CACHE_SECONDS, 1, 86_400
         ),
+        links_bucket=_bucket(env, "LINKS_BUCKET"),
     )

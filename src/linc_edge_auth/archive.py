@@ -11,6 +11,11 @@ Contract:
 - The API key comes from the variable dandi itself reads, `{INSTANCE}_API_KEY` (e.g.
   `LINC_API_KEY`); it is sent as `Authorization: token ...` and never printed.
 - `dandi` is the optional extra `[archive]`: imported here only, lazily, with a clear error.
+- A lookup answers within `DEADLINE_SECONDS` (5 s) or fails with a line naming the archive: the
+  dandi client retries a dead server for about a minute, too long for a command someone waits
+  on. `asset:<id>` with an id that is not a UUID is refused before any request.
+- `archive_api_url(archive, source=...)` names the flag or variable (`LINC_ARCHIVE`) a bad
+  instance name came from.
 """
 
 from __future__ import annotations
@@ -18,14 +23,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator
+import re
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, TypeVar
 
 from linc_edge_auth.errors import UserError
+from linc_edge_auth.extras import missing
 
 DEFAULT_ARCHIVE = "linc"
-_MISSING = "resolving archive assets needs the dandi client: pip install 'linc-edge-auth[archive]'"
+DEADLINE_SECONDS: Final = 5.0
+_ASSET_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -64,11 +74,11 @@ def _import_dandi() -> tuple[Any, Any, Any, Any, Any]:
         from dandi.dandiapi import DandiAPIClient
         from dandi.dandiarchive import MultiAssetURL, SingleAssetURL, parse_dandi_url
     except ImportError as exc:  # pragma: no branch - depends on the install
-        raise UserError(_MISSING) from exc
+        raise UserError(missing("archive", "resolving archive assets")) from exc
     return known_instances, DandiAPIClient, SingleAssetURL, MultiAssetURL, parse_dandi_url
 
 
-def archive_api_url(archive: str) -> str:
+def archive_api_url(archive: str, source: str = "--archive") -> str:
     """`linc` -> `https://api.lincbrain.org/api`; an http(s) URL is taken as the API URL."""
     if archive.startswith(("https://", "http://")):
         return archive.rstrip("/")
@@ -76,8 +86,46 @@ def archive_api_url(archive: str) -> str:
     instance = known_instances.get(archive)
     if instance is None:
         names = ", ".join(sorted(known_instances))
-        raise UserError(f"--archive {archive!r}: unknown instance (known: {names}, or an API URL)")
+        raise UserError(f"{source} {archive!r}: unknown instance (known: {names}, or an API URL)")
     return str(instance.api).rstrip("/")
+
+
+def _asset_id(ref: str) -> str:
+    asset_id = ref[len("asset:") :].strip("/")
+    if not _ASSET_ID.fullmatch(asset_id):
+        raise UserError(
+            f"{ref}: an asset id is a UUID, e.g. asset:9c1f6a7e-2b3d-4e5f-8a9b-0c1d2e3f4a5b "
+            "(the archive shows it in the asset's URL)"
+        )
+    return asset_id
+
+
+def _within_deadline(work: Callable[[], T], where: str, seconds: float) -> T:
+    """`work()` on a daemon thread: its result or error, or a UserError once `seconds` pass.
+
+    A daemon thread, not an executor: an executor's worker would keep the process alive at exit
+    while dandi keeps retrying.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # handed to the caller's thread below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="archive-lookup", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise UserError(
+            f"the archive at {where} did not answer within {seconds:g} s: check its address "
+            "and your connection, or try again later"
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    value: T = outcome["value"]
+    return value
 
 
 def _content_url(metadata: dict[str, Any], api_url: str) -> str | None:
@@ -88,24 +136,44 @@ def _content_url(metadata: dict[str, Any], api_url: str) -> str | None:
     return None
 
 
-def resolve(ref: str, *, archive: str = DEFAULT_ARCHIVE, bucket: str | None = None) -> ArchiveAsset:
-    """Find one asset through the archive API.
+def resolve(
+    ref: str,
+    *,
+    archive: str = DEFAULT_ARCHIVE,
+    bucket: str | None = None,
+    archive_source: str = "--archive",
+) -> ArchiveAsset:
+    """Find one asset through the archive API, within DEADLINE_SECONDS.
 
-    `bucket` builds the S3 URL of a zarr asset whose contentUrl lists none.
+    `bucket` builds the S3 URL of a zarr asset whose contentUrl lists none; `archive_source`
+    names where `archive` came from, for errors.
     """
+    _import_dandi()
+    url = ref
+    where = ref.split("/", 3)[2] if "://" in ref else ref
+    if ref.startswith("asset:"):
+        asset_id = _asset_id(ref)
+        api = archive_api_url(archive, archive_source)
+        url, where = f"{api}/assets/{asset_id}/", api
+    built = url != ref  # the API URL is ours: a failure to parse it means the server, not `ref`
+    return _within_deadline(
+        lambda: _lookup(ref, url, bucket, where if built else None), where, DEADLINE_SECONDS
+    )
+
+
+def _lookup(ref: str, url: str, bucket: str | None, server: str | None) -> ArchiveAsset:
     _, client_cls, single_asset_url, multi_asset_url, parse_dandi_url = _import_dandi()
     import requests
 
-    url = ref
-    if ref.startswith("asset:"):
-        asset_id = ref[len("asset:") :].strip("/")
-        if not asset_id or "/" in asset_id:
-            raise UserError(f"{ref}: expected asset:<asset id>")
-        url = f"{archive_api_url(archive)}/assets/{asset_id}/"
     with _quiet_dandi():
         try:
             parsed = parse_dandi_url(url)
         except Exception as exc:  # dandi raises several types for a URL it cannot map
+            if server is not None:
+                raise UserError(
+                    f"{ref}: the archive at {server} did not answer as a DANDI archive "
+                    f"({_first_line(exc)})"
+                ) from exc
             raise UserError(f"{ref}: not an archive asset reference ({_first_line(exc)})") from exc
         # The web app's `files?location=PATH` and `assets/?path=PATH` parse as folders/prefixes:
         # they name one asset when an asset has exactly that path.

@@ -4,7 +4,13 @@ Contract:
 - `Deployment` holds what one deployment serves: the viewer origin, the asset bucket and the data
   path patterns of the CloudFront distribution (default `/zarr/*` and `/blobs/*`). Defaults are
   LINC production; `Deployment.from_env()` reads `LINC_VIEWER_URL`, `LINC_BUCKET`,
-  `LINC_DATA_PREFIXES`.
+  `LINC_DATA_PREFIXES`, `Deployment.from_sources(flags)` takes each value from its flag, else
+  its variable, else the default, and every error names where the bad value came from
+  (`--viewer-url` or `LINC_VIEWER_URL`, ...).
+- `split_source(ref)` takes Neuroglancer's own spellings of a source apart: the pipeline form it
+  writes (`URL|zarr:`, `|zarr2:`, `|zarr3:`, `|nifti:`, `|gzip:|nifti:`,
+  `|neuroglancer-precomputed:`) and the older prefixes (`zarr://URL`, `zarr2://`, `zarr3://`,
+  `nifti://`, `precomputed://`), giving the plain URL and the format it names.
 - `locate(ref, deployment)` accepts `s3://BUCKET/KEY`, virtual-hosted (global, regional, legacy
   `s3-REGION`) and path-style S3 URLs, and URLs already on the viewer domain. It returns the S3
   key, or raises `UserError` naming the allowed buckets and prefixes when the reference points
@@ -21,7 +27,7 @@ import os
 import re
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from linc_edge_auth.errors import UserError
@@ -41,6 +47,22 @@ _VIRTUAL_HOST = re.compile(
 # Path style: s3.amazonaws.com/BUCKET/KEY, s3.REGION.amazonaws.com/..., s3-REGION.amazonaws.com/...
 _PATH_HOST = re.compile(r"s3(?:[.\-][a-z0-9\-]+)?\.amazonaws\.com")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+_PATTERN = re.compile(r"/[A-Za-z0-9._\-]+(/[A-Za-z0-9._\-]+)*/\*")
+# Neuroglancer 2.41 data source schemes -> our format (zarr2/zarr3 pin a version the plain URL
+# leaves to auto-detection; the link we write is the plain URL's).
+_SOURCE_SCHEMES: Final[dict[str, Format]] = {
+    "zarr": "zarr",
+    "zarr2": "zarr",
+    "zarr3": "zarr",
+    "nifti": "nifti",
+    "precomputed": "precomputed",
+    "neuroglancer-precomputed": "precomputed",
+}
+ENV_NAMES: Final = {
+    "viewer_url": ("--viewer-url", "LINC_VIEWER_URL"),
+    "bucket": ("--bucket", "LINC_BUCKET"),
+    "data_prefixes": ("--data-prefixes", "LINC_DATA_PREFIXES"),
+}
 
 
 @dataclass(frozen=True)
@@ -50,29 +72,51 @@ class Deployment:
     viewer_url: str = DEFAULT_VIEWER_URL
     bucket: str = DEFAULT_BUCKET
     data_prefixes: tuple[str, ...] = DEFAULT_DATA_PREFIXES
+    # field -> the flag or variable its value came from, for error messages
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def source(self, name: str) -> str:
+        return self.sources.get(name, ENV_NAMES[name][0])
 
     def __post_init__(self) -> None:
         parts = urllib.parse.urlsplit(self.viewer_url)
+        where = self.source("viewer_url")
         if parts.scheme not in ("https", "http") or not parts.netloc:
-            raise UserError(f"--viewer-url {self.viewer_url!r}: expected https://HOST")
+            raise UserError(f"{where} {self.viewer_url!r}: expected https://HOST")
         if parts.path not in ("", "/") or parts.query or parts.fragment:
-            raise UserError(f"--viewer-url {self.viewer_url!r}: give the origin only")
+            raise UserError(f"{where} {self.viewer_url!r}: give the origin only")
         object.__setattr__(self, "viewer_url", f"{parts.scheme}://{parts.netloc}")
         for pattern in self.data_prefixes:
-            if not re.fullmatch(r"/[A-Za-z0-9._\-]+(/[A-Za-z0-9._\-]+)*/\*", pattern):
+            if not _PATTERN.fullmatch(pattern):
                 raise UserError(
-                    f"--data-prefixes {pattern!r}: expected a CloudFront path pattern like /zarr/*"
+                    f"{self.source('data_prefixes')} {pattern!r}: expected a CloudFront path "
+                    "pattern like /zarr/*"
                 )
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Deployment:
+    def from_sources(
+        cls, flags: Mapping[str, str | None], env: Mapping[str, str] | None = None
+    ) -> Deployment:
+        """Each setting from its flag, else its LINC_* variable, else the LINC default."""
         env = os.environ if env is None else env
-        prefixes = env.get("LINC_DATA_PREFIXES")
+        values: dict[str, str] = {}
+        sources: dict[str, str] = {}
+        for name, (flag, variable) in ENV_NAMES.items():
+            if value := flags.get(name):
+                values[name], sources[name] = value, flag
+            elif value := env.get(variable):
+                values[name], sources[name] = value, variable
+        prefixes = values.get("data_prefixes")
         return cls(
-            viewer_url=env.get("LINC_VIEWER_URL") or DEFAULT_VIEWER_URL,
-            bucket=env.get("LINC_BUCKET") or DEFAULT_BUCKET,
+            viewer_url=values.get("viewer_url") or DEFAULT_VIEWER_URL,
+            bucket=values.get("bucket") or DEFAULT_BUCKET,
             data_prefixes=parse_prefixes(prefixes) if prefixes else DEFAULT_DATA_PREFIXES,
+            sources=sources,
         )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Deployment:
+        return cls.from_sources({}, env)
 
     @property
     def key_prefixes(self) -> tuple[str, ...]:
@@ -81,14 +125,43 @@ class Deployment:
 
     def allowed(self) -> str:
         prefixes = ",".join(self.key_prefixes)
-        return (
+        text = (
             f"allowed: s3://{self.bucket}/{{{prefixes}}}... or {self.viewer_url}/{{{prefixes}}}..."
         )
+        named = [
+            f"{name.replace('_', ' ')} from {self.sources[name]}"
+            for name in ENV_NAMES
+            if self.sources.get(name, "").startswith("LINC_")
+        ]
+        return text + (f"; {', '.join(named)}" if named else "")
 
 
 def parse_prefixes(text: str) -> tuple[str, ...]:
     """`"/zarr/*,/blobs/*"` (commas or spaces) -> ("/zarr/*", "/blobs/*")."""
     return tuple(p for p in re.split(r"[,\s]+", text.strip()) if p)
+
+
+def split_source(ref: str) -> tuple[str, Format | None]:
+    """(plain URL, format named by the Neuroglancer spelling or None)."""
+    text = ref.strip()
+    named: Format | None = None
+    if "|" in text:
+        url, *stages = text.split("|")
+        schemes = [s[:-1] if s.endswith(":") else None for s in stages]
+        if schemes and schemes[0] == "gzip" and schemes[1:] == ["nifti"]:
+            schemes = ["nifti"]
+        if len(schemes) != 1 or schemes[0] not in _SOURCE_SCHEMES:
+            raise UserError(
+                f"{ref}: a Neuroglancer source this tool reads is URL|zarr:, |zarr2:, |zarr3:, "
+                "|nifti: or |neuroglancer-precomputed: (or the plain URL)"
+            )
+        text, named = url, _SOURCE_SCHEMES[schemes[0]]
+    scheme, sep, rest = text.partition("://")
+    if sep and scheme in _SOURCE_SCHEMES and "://" in rest:
+        if named is not None and named != _SOURCE_SCHEMES[scheme]:
+            raise UserError(f"{ref}: names two formats")
+        text, named = rest, _SOURCE_SCHEMES[scheme]
+    return text, named
 
 
 def _split_s3_url(ref: str) -> tuple[str, str] | None:

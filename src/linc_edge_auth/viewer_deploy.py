@@ -3,9 +3,10 @@
 Contract: `publish(dist, bucket, s3, ...)` uploads every file of the build with its Content-Type
 and a Cache-Control that keeps the login round trip working, content-hashed bundles first and
 `index.html` last (a new page never references bundles that are not there yet), optionally
-deletes objects the build no longer has, and optionally invalidates `/` and `/index.html` on the
-distribution. `cache_control_for` / `content_type_for` are the one definition of those headers;
-the local stack uploads its viewer bucket with them too.
+deletes objects the build no longer has (never the short-link states under `links/`), and
+optionally invalidates `/` and `/index.html` on the distribution. `cache_control_for` /
+`content_type_for` are the one definition of those headers; the local stack uploads its viewer
+bucket with them too.
 
 Why `index.html` is `no-cache`: the edge function can only refresh cookies (and start the login
 round trip) when the browser's navigation reaches CloudFront. A page the browser may reuse from
@@ -24,7 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from edge_auth import short_links
+
 HASHED_PREFIX: Final = "assets/"
+SHORT_LINKS: Final = short_links.KEY_PREFIX  # states the issuer wrote: never the build's to prune
 NAVIGATION_CACHE_CONTROL: Final = "no-cache"
 HASHED_CACHE_CONTROL: Final = "public, max-age=31536000, immutable"
 _TYPES: Final = {
@@ -99,7 +103,11 @@ def publish(
     if prune:
         keep = {u.key for u in uploads}
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            stale = [{"Key": o["Key"]} for o in page.get("Contents", []) if o["Key"] not in keep]
+            stale = [
+                {"Key": o["Key"]}
+                for o in page.get("Contents", [])
+                if o["Key"] not in keep and not o["Key"].startswith(SHORT_LINKS)
+            ]
             if stale:
                 s3.delete_objects(Bucket=bucket, Delete={"Objects": stale})
                 progress(f"deleted {len(stale)} objects the build no longer has")

@@ -2,9 +2,9 @@
 
 Contract:
 - `resolve_layer(ref, deployment, ...)` turns one asset reference (S3 URL, viewer-domain URL or
-  archive reference) into a `LayerSpec`: the data URL on the viewer domain, the format, a
-  display name (the file name, never a bare UUID) and the layer type (`image`, `segmentation`,
-  or `annotation` for a precomputed annotation source).
+  archive reference, plain or in Neuroglancer's source spellings) into a `LayerSpec`: the data
+  URL on the viewer domain, the format, a display name (the file name, never a bare UUID) and
+  the layer type (`image`, `segmentation`, or `annotation` for a precomputed annotation source).
 - A `LayerSpec` may carry layer options: `shader` + `contrast` (image; `shader` also annotation),
   `segments` + `skeleton_shader` (segmentation: the ids shown and how their skeletons are
   drawn). An option on a layer type it does not apply to is a `UserError`.
@@ -36,6 +36,7 @@ from linc_edge_auth.asset_refs import (
     default_layer_name,
     locate,
     resolve_format,
+    split_source,
     viewer_data_url,
 )
 from linc_edge_auth.errors import UserError
@@ -45,6 +46,7 @@ LAYER_TYPES: Final[tuple[LayerType, ...]] = get_args(LayerType)
 LAYOUTS: Final = tuple(sorted(neuroglancer.viewer_state.data_panel_layout_types))
 # fetch(url) -> bytes, or None when the object does not exist.
 Fetcher = Callable[[str], bytes | None]
+ViewerState = neuroglancer.ViewerState
 
 _PIPELINE_SCHEME: Final[dict[Format, str]] = {
     "zarr": "zarr",
@@ -92,12 +94,22 @@ def resolve_layer(
     fmt: str | None = None,
     layer_type: LayerType = "image",
     archive_name: str = archive.DEFAULT_ARCHIVE,
+    archive_source: str = "--archive",
 ) -> LayerSpec:
-    """One asset reference -> a layer on the viewer domain (archive lookups go over the network)."""
+    """One asset reference -> a layer on the viewer domain (archive lookups go over the network).
+
+    Neuroglancer's own spellings (`URL|zarr:`, `zarr://URL`, ...) give the same layer as the
+    plain URL; the format they name stands in for `fmt` and must agree with it when both are set.
+    """
     archive_path: str | None = None
-    target = ref
-    if archive.is_archive_ref(ref):
-        asset = archive.resolve(ref, archive=archive_name, bucket=deployment.bucket)
+    target, named = split_source(ref)
+    if named is not None and fmt is not None and fmt != named:
+        raise UserError(f"{ref}: the source says {named}, --format says {fmt}")
+    fmt = fmt or named
+    if archive.is_archive_ref(target):
+        asset = archive.resolve(
+            target, archive=archive_name, bucket=deployment.bucket, archive_source=archive_source
+        )
         archive_path, target = asset.path, asset.s3_url
     key = locate(target, deployment)
     found = resolve_format(key, archive_path=archive_path, override=fmt, ref=ref)
@@ -187,6 +199,11 @@ def viewer_link(state: neuroglancer.ViewerState, deployment: Deployment) -> str:
 
 def state_json(state: neuroglancer.ViewerState) -> str:
     return str(url_state.to_json_dump(state, indent=2))
+
+
+def compact_state_json(state: neuroglancer.ViewerState) -> str:
+    """The state as stored for a short link (the issuer re-serialises it the same way)."""
+    return json.dumps(state.to_json(), separators=(",", ":"), ensure_ascii=False)
 
 
 # --- optional metadata: zarr version and the centre of an OME-Zarr --------------------------

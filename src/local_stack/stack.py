@@ -99,7 +99,10 @@ def data_prefixes(distribution: Distribution) -> tuple[str, ...]:
     return tuple(
         "/" + b.path_pattern.lstrip("/")
         for b in distribution.behaviors
-        if b.requires_signed_cookies and distribution.origins[b.origin_id].kind == "s3"
+        if b.requires_signed_cookies
+        and distribution.origins[b.origin_id].kind == "s3"
+        # Our own bucket's guarded paths (short-link states) are not asset data.
+        and distribution.origins[b.origin_id].bucket_logical_id != "ViewerBucket"
     )
 
 
@@ -222,6 +225,7 @@ class LocalStack:
             "Distribution.DomainName": f"localhost:{viewer_port}",  # the emulator's origin
             "PublicKeySlotA": self.keys.cloudfront.key_pair_id,
             "SigningKeySecretA": SIGNING_SECRET,
+            "ViewerBucket": VIEWER_BUCKET,  # LINKS_BUCKET: short-link states
         }
 
     def resolved_template(

@@ -4,8 +4,9 @@ Each line of a `bash` block in `README.md` and `docs/*.md` (continuations joined
 output redirections dropped, `&&` split) is one case:
 - offline commands run and must exit 0: `make help`, `make sam-validate`, cfn-lint with our
   rules, `sam validate`, every `linc-edge-auth ... --help`, `linc-edge-auth link` on S3 or
-  viewer URLs, `python -m local_stack --help`, and `python -m local_stack.archive COMMAND
-  --help` for a command of the local archive's `manage.py` (it needs a running stack's database);
+  viewer URLs (without `--centre` or `--short`, which need a deployment), `python -m
+  local_stack --help`, and `python -m local_stack.archive COMMAND --help` for a command of the
+  local archive's `manage.py` (it needs a running stack's database);
 - the others are checked without side effects: `make -n` for make targets, the real argument
   parser for `linc-edge-auth`, `sam SUBCOMMAND --help` must list every option used, benchmark
   names must be modules, `pip install '.[extras]'` must name extras of pyproject.toml;
@@ -190,7 +191,9 @@ def check_for(cmd: DocCommand) -> Check:
     if prog == "linc-edge-auth":
         if "--help" in argv or "-h" in argv:
             return cli_in_process
-        offline = not any(ref in w for w in argv for ref in ARCHIVE_REFS) and "--centre" not in argv
+        offline = not any(ref in w for w in argv for ref in ARCHIVE_REFS) and not (
+            {"--centre", "--short"} & set(argv)  # read metadata / write through the issuer
+        )
         return cli_in_process if argv[1] == "link" and offline else cli_parses
     if prog in (".venv/bin/python", "python", "python3") and argv[1:2] == ("-m",):
         if argv[2] == "local_stack" and "--help" in argv:

@@ -43,6 +43,8 @@ def test_publish_sets_headers_prunes_and_invalidates(dist: Path) -> None:
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="viewer")
     s3.put_object(Bucket="viewer", Key="assets/old-Zz.js", Body=b"old")
+    short_link_state = "links/" + "a" * 64 + ".json"  # written by the issuer, not the build
+    s3.put_object(Bucket="viewer", Key=short_link_state, Body=b"{}")
     cloudfront = boto3.client("cloudfront", region_name="us-east-1")
     distribution = cloudfront.create_distribution(
         DistributionConfig={
@@ -87,7 +89,7 @@ def test_publish_sets_headers_prunes_and_invalidates(dist: Path) -> None:
     js = s3.head_object(Bucket="viewer", Key="assets/index-AbC123.js")
     assert js["ContentType"] == "text/javascript"
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="viewer")["Contents"]}
-    assert "assets/old-Zz.js" not in keys and len(keys) == 4
+    assert "assets/old-Zz.js" not in keys and short_link_state in keys and len(keys) == 5
     invalidations = cloudfront.list_invalidations(DistributionId=distribution)
     assert invalidations["InvalidationList"]["Quantity"] == 1
     assert lines[-1].startswith("invalidated")

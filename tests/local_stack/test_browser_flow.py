@@ -16,6 +16,7 @@ import pytest
 from tests.local_stack.client import (
     data_entries,
     grey_levels,
+    http,
     image_state,
     link,
     mint,
@@ -177,3 +178,40 @@ def test_cookie_expiring_within_refresh_margin_is_refreshed(
     paths = [e["path"] for e in stats(local_stack)["log"]]
     assert "/_auth/callback" in paths  # refreshed through the round trip, no login form
     assert _fragment(_restored(navigations, viewer)) == _fragment(url)
+
+
+def test_short_link_to_a_64_kb_state_opens_the_same_view_after_sign_in(
+    local_stack: dict[str, Any], browser_context: Any
+) -> None:
+    """`link --short` stores the state through the issuer (alice's API key); the short link
+    opens Neuroglancer on that state after the round trip, and the file is 403 without cookies."""
+    from linc_edge_auth.issuer_client import store_state
+
+    info = local_stack
+    state = image_state(info, annotations=480)
+    data = json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode()
+    assert len(data) >= 64 * 1024
+    alice = next(u["api_token"] for u in info["users"] if u["username"] == "alice")
+    stored = store_state(info["issuer_api_url"], alice, data)
+    viewer = info["viewer_url"].rstrip("/")
+    state_url = f"{viewer}/links/{stored.link_id}.json"
+    short = f"{viewer}/#!{state_url}"
+    assert len(short) < 200
+    assert http(state_url)[0] == 403
+    reset_stats(info)
+
+    page = browser_context.new_page()
+    page.goto(short)
+    page.wait_for_url(info["archive_login_url"] + "*", timeout=20_000)
+    _sign_in(page, "alice")
+    assert _wait_rendered(page) >= 8, "the image layer did not render (blank panel)"
+    shown = page.evaluate("() => viewer.state.toJSON()")
+    assert [layer["name"] for layer in shown["layers"]] == ["brain", "notes"]
+    notes = next(layer for layer in shown["layers"] if layer["name"] == "notes")
+    assert len(notes["annotations"]) == 480
+    assert (
+        notes["annotations"][7]["description"]
+        == state["layers"][1]["annotations"][7]["description"]
+    )
+    fetched = [e for e in stats(info)["log"] if e["path"] == f"/links/{stored.link_id}.json"]
+    assert fetched and all(e["status"] == 200 and e["cloudfront_cookies"] for e in fetched)

@@ -13,6 +13,7 @@ from local_stack.stack import (
     LOCAL_ISSUER_OVERRIDES,
     LOOPBACK_URL_PARAMETERS,
     SIGNING_SECRET,
+    VIEWER_BUCKET,
     LocalStack,
     StackConfig,
 )
@@ -66,6 +67,7 @@ def test_local_values_are_the_local_stacks_parts(stack: LocalStack) -> None:
     assert env["COOKIE_TTL_SECONDS"] == str(stack.config.cookie_ttl_seconds)
     assert env["JWT_ALGORITHMS"] == defaults["JwtAlgorithms"]["Default"]
     assert env["POWERTOOLS_LOG_LEVEL"] == stack.config.log_level
+    assert env["LINKS_BUCKET"] == VIEWER_BUCKET  # short-link states go to the viewer bucket
     settings = load_settings(env)
     assert settings.archive_api_url == f"{ARCHIVE}/api"
 

@@ -17,6 +17,7 @@ from local_stack.aws import LocalAws
 from local_stack.cloudfront.distribution import Distribution, load_distribution
 from local_stack.cloudfront.emulator import CloudFrontEmulator
 from local_stack.keys import DevKeys, generate_dev_keys
+from local_stack.stack import data_prefixes
 from template_model import TemplateError, resolve_template
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
@@ -103,7 +104,9 @@ def test_data_behaviors_follow_their_conditions(keys: DevKeys, patterns: str) ->
     """Each data behavior sits in an Fn::If on its own condition (DataPath2..4)."""
     distribution = _distribution(TEMPLATE, {**_params(keys), "DataPathPatterns": patterns})
     guarded = [b.path_pattern for b in distribution.behaviors if b.requires_signed_cookies]
-    assert guarded == patterns.split(",")
+    # Short-link states (/links/*, on our viewer bucket) are guarded the same way, always first.
+    assert guarded == ["/links/*", *patterns.split(",")]
+    assert data_prefixes(distribution) == tuple(patterns.split(","))
 
 
 def test_data_path_follows_the_template_parameter(

@@ -27,6 +27,7 @@ DEPLOYED_IDS = {
     "PublicKeySlotB": "K3EXAMPLEKEYB",
     "SigningKeySecretA": "arn:aws:secretsmanager:us-east-1:123456789012:secret:slot-a-AbCdEf",
     "SigningKeySecretB": "arn:aws:secretsmanager:us-east-1:123456789012:secret:slot-b-AbCdEf",
+    "ViewerBucket": "linc-edge-auth-prod-viewerbucket-1a2b3c4d5e6f",
 }
 
 

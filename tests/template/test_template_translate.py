@@ -16,6 +16,7 @@ CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 
 ISSUER_ENV = {
+    "LINKS_BUCKET",
     "VIEWER_ORIGIN",
     "KEY_PAIR_ID",
     "SIGNING_KEY_SECRET_ID",
@@ -119,6 +120,7 @@ def test_issuer_environment_values(translated: dict[str, Any]) -> None:
     assert env["ARCHIVE_LOGIN_NEXT_PARAM"] == "next"
     assert env["POWERTOOLS_SERVICE_NAME"] == "linc-edge-auth"
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "LincEdgeAuth"
+    assert env["LINKS_BUCKET"] == {"Ref": "ViewerBucket"}
     without_domain = deployed(translated, PublicKeyA=PEM_A)
     env = without_domain["Resources"]["IssuerFunction"]["Properties"]["Environment"]["Variables"]
     assert env["VIEWER_ORIGIN"] == {"Fn::Sub": "https://${Distribution.DomainName}"}
@@ -129,9 +131,14 @@ def test_issuer_reads_only_the_active_secret(translated: dict[str, Any]) -> None
         t = deployed(translated, PublicKeyA=PEM_A, PublicKeyB=PEM_B, ActiveKey=slot)
         role = t["Resources"]["IssuerFunctionRole"]["Properties"]
         statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
-        (stmt,) = statements
-        assert stmt["Action"] == "secretsmanager:GetSecretValue"
-        assert stmt["Resource"] == {"Ref": f"SigningKeySecret{slot}"}
+        secret, links = statements
+        assert secret["Action"] == "secretsmanager:GetSecretValue"
+        assert secret["Resource"] == {"Ref": f"SigningKeySecret{slot}"}
+        # Short links: create-only under links/ of our own bucket, and only as a conditional
+        # write (If-None-Match), so the role cannot replace anyone's link.
+        assert links["Action"] == "s3:PutObject"
+        assert links["Resource"] == {"Fn::Sub": "${ViewerBucket.Arn}/links/*"}
+        assert links["Condition"] == {"Null": {"s3:if-none-match": "false"}}
 
 
 def test_issuer_api_routes_payload_v2_and_throttling(translated: dict[str, Any]) -> None:
@@ -146,6 +153,7 @@ def test_issuer_api_routes_payload_v2_and_throttling(translated: dict[str, Any])
         "POST /_auth/logout",
         "GET /api/permissions/s3/",
         "OPTIONS /api/permissions/s3/",
+        "POST /api/links/",
         "$default",
     }
     integration = res["IssuerIntegration"]["Properties"]
@@ -170,8 +178,27 @@ def test_data_behaviors_trusted_key_group_default_not(translated: dict[str, Any]
         assert b["ViewerProtocolPolicy"] == "redirect-to-https"
         assert "LambdaFunctionAssociations" not in b
     for b in config["CacheBehaviors"]:
-        if b["TargetOriginId"] != "assets":
+        if b["TargetOriginId"] != "assets" and b["PathPattern"] != "/links/*":
             assert "TrustedKeyGroups" not in b
+
+
+def test_short_link_states_are_guarded_like_data(translated: dict[str, Any]) -> None:
+    (links,) = [
+        b
+        for b in dist_config(deployed(translated, PublicKeyA=PEM_A))["CacheBehaviors"]
+        if b["PathPattern"] == "/links/*"
+    ]
+    assert links["TargetOriginId"] == "viewer"
+    assert links["TrustedKeyGroups"] == [{"Ref": "KeyGroup"}]
+    assert links["AllowedMethods"] == ["GET", "HEAD", "OPTIONS"]
+    assert "LambdaFunctionAssociations" not in links
+    # No key, no key group: the states must not fall through to the open default behavior.
+    (keyless,) = [
+        b
+        for b in dist_config(deployed(translated))["CacheBehaviors"]
+        if b["PathPattern"] == "/links/*"
+    ]
+    assert keyless["TargetOriginId"] == "issuer" and "TrustedKeyGroups" not in keyless
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4])

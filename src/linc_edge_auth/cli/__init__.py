@@ -16,6 +16,9 @@ from linc_edge_auth.errors import UserError
 
 COMMAND_MODULES: tuple[str, ...] = (
     "linc_edge_auth.cli.cmd_link",
+    "linc_edge_auth.cli.cmd_login",
+    "linc_edge_auth.cli.cmd_cookies",
+    "linc_edge_auth.cli.cmd_logout",
     "linc_edge_auth.cli.cmd_keys",
     "linc_edge_auth.cli.cmd_streamlines",
     "linc_edge_auth.cli.cmd_viewer_deploy",

@@ -9,25 +9,31 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, TypeVar, cast
 
-from linc_edge_auth import archive
+from edge_auth import short_links
+from linc_edge_auth import archive, signin
 from linc_edge_auth.asset_refs import (
     DEFAULT_BUCKET,
     DEFAULT_DATA_PREFIXES,
     DEFAULT_VIEWER_URL,
     FORMATS,
     Deployment,
-    parse_prefixes,
 )
+from linc_edge_auth.cookie_store import same_viewer
 from linc_edge_auth.errors import UserError
 from linc_edge_auth.fetch import http_fetcher
+from linc_edge_auth.issuer_client import store_state
 from linc_edge_auth.viewer_state import (
     LAYOUTS,
+    Fetcher,
     LayerType,
+    ViewerState,
     build_state,
+    compact_state_json,
     resolve_layer,
     state_json,
     viewer_link,
@@ -35,6 +41,7 @@ from linc_edge_auth.viewer_state import (
 
 T = TypeVar("T")
 EXAMPLE_BLOB = "blobs/3f2/a1c/3f2a1c9e-1b2d-4c3e-8f40-5a6b7c8d9e0f"
+EXAMPLE_ZARR = "0b5b0a8e-4e6f-4a52-9a2c-2f3d1c0e9f10"
 
 EPILOG = f"""\
 ASSET forms (each checked against the deployment's bucket and data prefixes):
@@ -55,12 +62,22 @@ Formats come from the name (.zarr/.ome.zarr, .nii/.nii.gz, precomputed `info`), 
 archive path, or from the zarr/ prefix; LINC blobs/ keys have no extension: refer to them
 through the archive or give --format.
 
+Neuroglancer's own spellings of a source work too (URL|zarr:, URL|nifti:, zarr://URL, ...).
+
+--short stores the state on the viewer under /links/ (readable with the CloudFront cookies
+only, like data) through the issuer, with your archive API key (LINC_API_KEY, or a prompt), and
+prints https://VIEWER/#!https://VIEWER/links/<sha256>.json: as short for any state. The same
+state always gets the same link; states up to 1 MiB.
+
+--centre reads the metadata with the cookies of `linc-edge-auth login`.
+
 Archive API keys are read from {{INSTANCE}}_API_KEY (e.g. LINC_API_KEY), as the dandi client does.
 Deployment settings: --viewer-url/LINC_VIEWER_URL, --bucket/LINC_BUCKET,
 --data-prefixes/LINC_DATA_PREFIXES (LINC production defaults).
 
 examples:
   linc-edge-auth link s3://{DEFAULT_BUCKET}/zarr/0b5b0a8e-4e6f-4a52-9a2c-2f3d1c0e9f10/
+  linc-edge-auth link --short --centre {DEFAULT_VIEWER_URL}/zarr/{EXAMPLE_ZARR}/
   linc-edge-auth link --name dMRI --name HiP-CT --format nifti --format zarr \\
       https://{DEFAULT_BUCKET}.s3.amazonaws.com/{EXAMPLE_BLOB} \\
       s3://{DEFAULT_BUCKET}/zarr/0b5b0a8e-4e6f-4a52-9a2c-2f3d1c0e9f10/
@@ -92,12 +109,22 @@ def register(subparsers: Any) -> None:
     view.add_argument(
         "--centre",
         action="store_true",
-        help="read OME-Zarr metadata to centre on the first layer (sends LINC_COOKIE if set)",
+        help="read OME-Zarr metadata to centre on the first layer (with the cookies of "
+        "`linc-edge-auth login`)",
     )
     view.add_argument(
         "--legacy-sources", action="store_true", help="write zarr://URL instead of URL|zarr:"
     )
-    view.add_argument("--json", action="store_true", help="print the state JSON, not the URL")
+    out = view.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the state JSON, not the URL")
+    out.add_argument(
+        "--short",
+        action="store_true",
+        help="store the state on the viewer (members only) and print a short link to it",
+    )
+    view.add_argument(
+        "--issuer-url", help="issuer for --short (LINC_ISSUER_URL; default: the one of `login`)"
+    )
     deploy = parser.add_argument_group("deployment")
     deploy.add_argument(
         "--viewer-url", help=f"viewer origin (LINC_VIEWER_URL, {DEFAULT_VIEWER_URL})"
@@ -136,20 +163,37 @@ def _parse_range(text: str | None) -> tuple[float, float] | None:
 
 
 def deployment_from(args: argparse.Namespace) -> Deployment:
-    base = Deployment.from_env()
-    return Deployment(
-        viewer_url=args.viewer_url or base.viewer_url,
-        bucket=args.bucket or base.bucket,
-        data_prefixes=parse_prefixes(args.data_prefixes)
-        if args.data_prefixes
-        else base.data_prefixes,
+    return Deployment.from_sources(
+        {"viewer_url": args.viewer_url, "bucket": args.bucket, "data_prefixes": args.data_prefixes}
     )
+
+
+def _warn(message: str) -> None:
+    print(f"linc-edge-auth link: warning: {message}", file=sys.stderr)
+
+
+def metadata_fetcher(deployment: Deployment) -> Fetcher:
+    """Reads metadata with the stored cookies; says why when the link cannot be centred."""
+    cookie: str | None = None
+    try:
+        cookie = signin.current(deployment.viewer_url).header()
+    except UserError as exc:
+        _warn(f"{exc}; reading metadata without cookies")
+
+    def refused(url: str) -> None:
+        _warn(
+            f"the viewer refused to read {url} (HTTP 403): the link is not centred; "
+            f"run `linc-edge-auth login` for {deployment.viewer_url}"
+        )
+
+    return http_fetcher(cookie=cookie, on_refused=refused)
 
 
 def run(args: argparse.Namespace) -> int:
     deployment = deployment_from(args)
     count = len(args.assets)
     archive_name = args.archive or os.environ.get("LINC_ARCHIVE") or archive.DEFAULT_ARCHIVE
+    archive_source = "--archive" if args.archive else "LINC_ARCHIVE"
     columns: Sequence[list[Any]] = [
         _per_asset(args.name, count, "--name"),
         _per_asset(args.type, count, "--type"),
@@ -166,9 +210,27 @@ def run(args: argparse.Namespace) -> int:
             fmt=fmt,
             layer_type=cast(LayerType, layer_type or "image"),
             archive_name=archive_name,
+            archive_source=archive_source,
         )
         layers.append(replace(spec, shader=shader, contrast=_parse_range(contrast)))
-    fetch = http_fetcher(cookie=os.environ.get("LINC_COOKIE")) if args.centre else None
+    fetch = metadata_fetcher(deployment) if args.centre else None
     state = build_state(layers, layout=args.layout, fetch=fetch, legacy_sources=args.legacy_sources)
-    print(state_json(state) if args.json else viewer_link(state, deployment))
+    if args.short:
+        print(short_link(state, deployment, args.issuer_url))
+    else:
+        print(state_json(state) if args.json else viewer_link(state, deployment))
     return 0
+
+
+def short_link(state: ViewerState, deployment: Deployment, issuer_flag: str | None) -> str:
+    """Stores the state through the issuer (API key) and returns the short link it answers."""
+    issuer = signin.issuer_url(issuer_flag, deployment.viewer_url)
+    data = compact_state_json(state).encode("utf-8")
+    link = store_state(issuer, signin.api_key_or_prompt(), data)
+    if not same_viewer(link.state_url, deployment.viewer_url):
+        raise UserError(
+            f"the issuer at {issuer} stores links for {link.url.split('/#!')[0]}, not for "
+            f"{deployment.viewer_url}: give the matching --issuer-url or --viewer-url"
+        )
+    # Spelled on the viewer origin the user named (the local stack signs https, serves http).
+    return short_links.short_link(deployment.viewer_url, link.link_id)

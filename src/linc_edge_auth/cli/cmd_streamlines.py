@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from linc_edge_auth.errors import UserError
+from linc_edge_auth.extras import require
 
 
 def register(subparsers: Any) -> None:
@@ -52,6 +53,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_synth(args: argparse.Namespace) -> int:
+    require("nibabel", "streamlines", "streamlines synth")
     from linc_edge_auth.streamlines.synth import synthesize_tractogram
 
     out = synthesize_tractogram(
@@ -63,6 +65,7 @@ def run_synth(args: argparse.Namespace) -> int:
 
 
 def run_convert(args: argparse.Namespace) -> int:
+    require("nibabel", "streamlines", "streamlines convert")
     from linc_edge_auth.asset_refs import Deployment, locate, viewer_data_url
     from linc_edge_auth.streamlines import convert, layers, store, volume
     from linc_edge_auth.viewer_state import LayerSpec, resolve_layer, viewer_link

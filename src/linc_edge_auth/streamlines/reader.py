@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from linc_edge_auth.errors import UserError
+from linc_edge_auth.extras import missing
 
 SUFFIXES = (".trk", ".tck", ".trx")
 # What nibabel and trx-python raise on damaged files; anything else is a bug worth a traceback.
@@ -167,9 +168,7 @@ def _import_trx() -> Any:
     try:
         return importlib.import_module("trx.trx_file_memmap")
     except ImportError as exc:
-        raise UserError(
-            ".trx needs trx-python: pip install 'linc-edge-auth[trx]' (or convert to .trk)"
-        ) from exc
+        raise UserError(missing("trx", ".trx input (or convert it to .trk)")) from exc
 
 
 def _open_trx(path: Path, bundle_key: str | None) -> Tractogram:

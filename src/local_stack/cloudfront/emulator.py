@@ -7,7 +7,9 @@ the trusted key group's signed-cookie check (`signed_cookies`, 403 XML like Clou
 viewer-request function invoked with a faithful event and its answer checked with
 `edge_results.check_viewer_request_result` (502 on a violation), then the origin: an S3
 bucket in local moto (Range, Content-Type, ETag; a missing key is 403 AccessDenied, as S3 with
-OAC and no ListBucket answers) or the issuer handler invoked with an HTTP API v2 event.
+OAC and no ListBucket answers; `Server: AmazonS3` as CloudFront passes S3's header through,
+while CloudFront's own answers say `Server: CloudFront`) or the issuer handler invoked with an
+HTTP API v2 event.
 `enforce_signed_cookies=False` serves the same origins through the same code minus the cookie
 check and the edge function (the benchmark's baseline).
 
@@ -307,6 +309,7 @@ class CloudFrontEmulator(BackgroundHTTPService):
         )
         out.append(("X-Content-Type-Options", "nosniff"))
         out.append(("Via", "1.1 local.cloudfront.net (CloudFront)"))
+        out.append(("Server", "AmazonS3"))
         return Answer(status, out, data, length)
 
 
@@ -315,6 +318,10 @@ def _make_request_handler(emulator: CloudFrontEmulator) -> type[BaseHTTPRequestH
         protocol_version = "HTTP/1.1"
         server_version = "CloudFront"
         sys_version = ""
+        answer_server: str | None = None  # the origin's Server header, passed through
+
+        def version_string(self) -> str:
+            return self.answer_server or self.server_version
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the request log lives in /_local/stats; cookies never reach a log
@@ -327,9 +334,10 @@ def _make_request_handler(emulator: CloudFrontEmulator) -> type[BaseHTTPRequestH
                 return
             headers = list(self.headers.items())
             answer = emulator.serve(self.command, self.path, headers, body, self.client_address[0])
+            self.answer_server = next((v for n, v in answer.headers if n.lower() == "server"), None)
             self.send_response(answer.status)
             for name, value in answer.headers:
-                if name.lower() not in _SKIP_HEADERS:
+                if name.lower() not in _SKIP_HEADERS and name.lower() != "server":
                     self.send_header(name, value)
             length = answer.length if answer.length is not None else len(answer.body)
             self.send_header("Content-Length", str(length))
@@ -338,6 +346,7 @@ def _make_request_handler(emulator: CloudFrontEmulator) -> type[BaseHTTPRequestH
                 self.wfile.write(answer.body)
 
         def _stats(self) -> None:
+            self.answer_server = None
             if self.command == "DELETE":
                 emulator.reset_stats()
             data = json.dumps(emulator.stats_json()).encode()
