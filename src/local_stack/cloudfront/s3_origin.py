@@ -5,17 +5,18 @@ is the DefaultRootObject `index.html`; percent-escapes decoded, as S3 keys are s
 `Range`, and returns `(status, headers, body, length)`: 200 or 206 with Content-Type (as
 uploaded), Accept-Ranges, ETag, Last-Modified and Content-Range; for HEAD the body is empty and
 `length` is the object's size. A missing key is 403 AccessDenied (S3 with OAC and no
-`s3:ListBucket` never says 404); an unsatisfiable range is 416.
+`s3:ListBucket` never says 404); an unsatisfiable range is 416. S3's own error bodies carry a
+`RequestId` and `HostId`, as real S3's do; CloudFront's own refusals (signed cookies) do not,
+which is how the viewer's service worker tells "renew the cookies" from "not there".
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, Final
 from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
-
-from local_stack.cloudfront.signed_cookies import ERROR_XML
 
 XML_TYPE: Final = "application/xml"
 DEFAULT_ROOT_OBJECT: Final = "index.html"
@@ -23,8 +24,19 @@ DEFAULT_ROOT_OBJECT: Final = "index.html"
 OriginAnswer = tuple[int, list[tuple[str, str]], bytes, int]
 
 
+S3_ERROR_XML: Final = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
+    "<RequestId>{request_id}</RequestId><HostId>{host_id}</HostId></Error>"
+)
+
+
 def _error(status: int, code: str, message: str) -> OriginAnswer:
-    body = ERROR_XML.format(code=code, message=message).encode("utf-8")
+    body = S3_ERROR_XML.format(
+        code=code,
+        message=message,
+        request_id=secrets.token_hex(8).upper(),
+        host_id=secrets.token_urlsafe(48),
+    ).encode("utf-8")
     return status, [("Content-Type", XML_TYPE)], body, len(body)
 
 
