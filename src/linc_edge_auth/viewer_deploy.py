@@ -14,8 +14,9 @@ its own cache (S3 objects without Cache-Control get heuristic freshness) skips t
 and the viewer then opens with expired cookies and silently blank tiles. `no-cache` is not enough:
 Chromium restores a `no-cache` page from its back/forward cache, so Back after logout showed an
 empty viewer without asking the edge; a `no-store` page is not kept there. The same holds for
-the other unhashed files (`sw.js`, the viewer's service worker, must never be stale either). Files under `assets/` carry a content
-hash in their names and never change, so they are cached for a year.
+the other unhashed files (`sw.js`, the viewer's service worker, must never be stale either).
+Files under `assets/` carry a content hash in their names and never change, so they are cached
+for a year.
 """
 
 from __future__ import annotations
