@@ -68,14 +68,11 @@ def _same_origin(event: request.Event, runtime: Runtime) -> bool:
 
 
 def _jwt_identity(runtime: Runtime, event: request.Event) -> Identity:
-    credentials = (
-        find_credentials(
-            {},  # the viewer's session module sends cookies, never an Authorization header
-            values(event, runtime.settings.session_cookie_name or ""),
-            runtime.settings.session_cookie_name,
-        )
-        if runtime.settings.session_cookie_name
-        else None
+    # The viewer's session module sends cookies only: an Authorization header is not read here.
+    headers = request.headers(event)
+    cookie_header = {"cookie": headers["cookie"]} if "cookie" in headers else {}
+    credentials = find_credentials(
+        cookie_header, request.cookies(event), runtime.settings.session_cookie_name
     )
     if credentials is None:
         raise UnauthenticatedError(
