@@ -58,8 +58,8 @@ function ended(status, body = {}) {
   due = Infinity;
   if (banner) return;
   const why =
-    typeof body.reason === "string"
-      ? body.reason
+    typeof body.message === "string"
+      ? body.message
       : status === 0 || status >= 500
         ? "The LINC archive cannot be reached right now."
         : "Sign in to keep viewing the data.";
