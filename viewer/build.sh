@@ -25,7 +25,7 @@ fi
 
 # dist/index.html is written by every successful build and removed on failure,
 # so it doubles as the stamp (no extra file ends up in the deployed site).
-inputs=(package.json package-lock.json vite.config.js index.html src public icons "$lock_stamp")
+inputs=(package.json package-lock.json vite.config.js index.html src icons "$lock_stamp")
 if [[ -f dist/index.html ]] && [[ -z $(find "${inputs[@]}" -newer dist/index.html -print -quit) ]]; then
   say "dist/ up to date, nothing to build"
 else
