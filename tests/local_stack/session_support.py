@@ -64,9 +64,11 @@ def slab_volume(info: dict[str, Any]) -> str:
         block = np.broadcast_to(plane, (SLAB_DEPTH, SIDE, SIDE))
         objects[f"{prefix}0/{slab}.0.0"] = np.ascontiguousarray(block).tobytes()
     s3 = aws_client(info, "s3")
+    bucket = info["buckets"]["assets"]
     for key, body in objects.items():
-        content_type = JSON_TYPE if key.rsplit("/", 1)[-1].startswith(".") else "application/octet-stream"
-        s3.put_object(Bucket=info["buckets"]["assets"], Key=key, Body=body, ContentType=content_type)
+        metadata = key.rsplit("/", 1)[-1].startswith(".")
+        content_type = JSON_TYPE if metadata else "application/octet-stream"
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)
     return "/" + prefix
 
 
