@@ -20,6 +20,8 @@ self.addEventListener("activate", (e) => e.waitUntil(self.clients.claim()));
 self.addEventListener("fetch", (e) => {
   const r = e.request;
   const url = new URL(r.url);
+  // A page load may follow a new sign-in: renewals may be tried again.
+  if (r.mode === "navigate") endedAt = -Infinity;
   if (r.method !== "GET" || r.mode === "navigate" || url.origin !== location.origin) return;
   if (url.pathname.startsWith(AUTH)) return;
   e.respondWith(data(r));
