@@ -42,6 +42,12 @@ def local_stack_jwt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[s
     yield from _run_stack(tmp_path_factory, "local-stack-jwt", "--auth-mode", "jwt")
 
 
+@pytest.fixture(scope="session")
+def local_stack_consent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The issuer registered without "skip authorization": the archive asks for consent."""
+    yield from _run_stack(tmp_path_factory, "local-stack-consent", "--ask-consent")
+
+
 def _run_stack(
     tmp_path_factory: pytest.TempPathFactory, name: str, *options: str
 ) -> Iterator[dict[str, Any]]:
