@@ -180,3 +180,27 @@ def test_token_endpoint_or_users_me_down_is_503_without_cookies(
     result = callback(issuer_oauth_invoke, answer, state_cookie)
     assert result["statusCode"] == 503 and "unreachable" in result["body"]
     assert_no_cookies_set(result)
+
+
+def test_open_redirect_corpus_has_no_escape_in_oauth_mode(
+    issuer_oauth_invoke: Any, issuer_oauth_archive: Any
+) -> None:
+    """Every hostile `return` ends as `/` after the full round trip through the provider; the
+    authorize URL and the redirect URI never carry it."""
+    from tests.cookie_issuer.test_issuer_return_and_outages import PAYLOADS
+
+    person = Person(issuer_oauth_archive, "alice")
+    escapes = []
+    for payload in PAYLOADS:
+        login = auth_event("/_auth/login")
+        login["rawQueryString"] = f"return={payload}"
+        result = issuer_oauth_invoke(login)
+        location = result["headers"]["Location"]
+        query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+        assert query["redirect_uri"] == VIEWER + "/_auth/callback"
+        state = live_cookie_values(result)[STATE_COOKIE]
+        page = callback(issuer_oauth_invoke, person.authorize(location), state)
+        assert page["statusCode"] == 200, page["body"]
+        if 'data-return="/"' not in page["body"]:
+            escapes.append(payload)
+    assert escapes == []
