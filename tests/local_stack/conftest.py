@@ -3,8 +3,9 @@
 `local_stack` starts `python -m local_stack` on free ports with its own state folder for the test
 session and yields the parsed stack.json (the documented harness interface); the issuer signs in
 through the archive's OAuth2 provider (the default). `local_stack_jwt` is a second stack with
-`--auth-mode jwt` (the archive's session JWT cookie), started only by the tests that ask for it. `browser_page`
-launches /usr/bin/chromium through Playwright with a fresh user-data dir per test. Without
+`--auth-mode jwt` (the archive's session JWT cookie) and `local_stack_consent` one with
+`--ask-consent`, each started only by the tests that ask for it. `browser_page` launches
+/usr/bin/chromium through Playwright with a fresh user-data dir per test. Without
 /usr/bin/chromium the browser tests skip with a loud reason, except under CI=true, where they fail.
 """
 
