@@ -164,9 +164,7 @@ def test_documented_default(name: str) -> None:
             assert default == "required", f"{name}: unknown default notation {default!r}"
     elif default == "empty":
         # The fullest environment that stays valid without this variable.
-        base = next(
-            e for e in (FULL, OAUTH_MODE, API_MODE, JWKS_MODE) if _loads(_without(e, name))
-        )
+        base = next(e for e in (FULL, OAUTH_MODE, API_MODE, JWKS_MODE) if _loads(_without(e, name)))
         unset = _load(_without(base, name))
         assert unset == _load({**base, name: ""})
         value = getattr(unset, name.lower(), None)
