@@ -144,6 +144,13 @@ def test_not_approved_page_names_the_account_once(
     assert result["statusCode"] == 403
     assert result["body"].count("bob") == 1 and "not approved" in result["body"]
     assert_no_cookies_set(result)
+    # The tokens obtained for bob were revoked at once: none stays valid at the archive.
+    live = issuer_oauth_archive.shell(
+        "from oauth2_provider.models import AccessToken, RefreshToken as R;"
+        "print(AccessToken.objects.filter(user__username='bob').count(),"
+        " R.objects.filter(user__username='bob', revoked__isnull=True).count())"
+    )
+    assert live.splitlines()[-1].split() == ["0", "0"]
 
 
 def test_unknown_client_id_refused_by_provider_and_token_endpoint(
