@@ -14,7 +14,8 @@ Contract (every function takes the `Runtime`; OAuth2 mode only):
 - `sign_out(runtime, event)`: revokes the session's refresh and access tokens (best effort).
 - `session_cookie_for(runtime, signed_in)`: the new sealed session cookie.
 AUTH_RULE is applied to the `/users/me/` answer; refused users raise `NotApprovedError` naming
-the account once, after the tokens just obtained for them are revoked (2 more requests, only then). No token, code, verifier or state is logged or put in a message.
+the account once, after the tokens just obtained for them are revoked (2 more requests, only
+then). No token, code, verifier or state is logged or put in a message.
 """
 
 from __future__ import annotations
