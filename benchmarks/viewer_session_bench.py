@@ -101,8 +101,14 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as state:
+        # JWT mode: a session the benchmark can mint without a browser sign-in.
         config = StackConfig(
-            viewer_port=0, archive_port=0, issuer_port=0, aws_port=0, state_dir=Path(state)
+            viewer_port=0,
+            archive_port=0,
+            issuer_port=0,
+            aws_port=0,
+            state_dir=Path(state),
+            auth_mode="jwt",
         )
         stack = LocalStack(config)
         stack.start()

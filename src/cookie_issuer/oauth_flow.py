@@ -14,7 +14,8 @@ Contract (every function takes the `Runtime`; OAuth2 mode only):
 - `sign_out(runtime, event)`: revokes the session's refresh and access tokens (best effort).
 - `session_cookie_for(runtime, signed_in)`: the new sealed session cookie.
 AUTH_RULE is applied to the `/users/me/` answer; refused users raise `NotApprovedError` naming
-the account once. No token, code, verifier or state is logged or put in a message.
+the account once, after the tokens just obtained for them are revoked (2 more requests, only
+then). No token, code, verifier or state is logged or put in a message.
 """
 
 from __future__ import annotations
@@ -139,6 +140,23 @@ def identify(runtime: Runtime, access_token: str) -> Identity:
     return Identity(subject=username, claims=claims, source="oauth2")
 
 
+def _identify_or_revoke(runtime: Runtime, client: OAuthClient, tokens: Tokens) -> Identity:
+    """`identify`, revoking the fresh tokens when the user is not approved: the issuer keeps no
+    tokens it will not use, so none stay valid at the archive for their 30 days."""
+    try:
+        return identify(runtime, tokens.access_token)
+    except NotApprovedError:
+        for token, hint in (
+            (tokens.refresh_token, "refresh_token"),
+            (tokens.access_token, "access_token"),
+        ):
+            try:
+                client.revoke(token, hint)
+            except IssuerError as exc:
+                logger.info("not approved: no revocation", extra={"reason": exc.reason})
+        raise
+
+
 def finish(runtime: Runtime, event: request.Event) -> SignedIn:
     client = _client(runtime)
     error = request.query_value(event, "error")
@@ -187,7 +205,7 @@ def finish(runtime: Runtime, event: request.Event) -> SignedIn:
     if not isinstance(verifier, str):
         raise BadRequestError("This sign-in's saved state is invalid.", reason="state_invalid")
     tokens = client.exchange_code(code, verifier)
-    identity = identify(runtime, tokens.access_token)
+    identity = _identify_or_revoke(runtime, client, tokens)
     return_path = saved.get("r")
     return SignedIn(
         identity, tokens, safe_return_path(return_path if isinstance(return_path, str) else None)
@@ -219,7 +237,7 @@ def refresh(runtime: Runtime, event: request.Event) -> SignedIn:
     if not isinstance(token, str) or not token:
         raise UnauthenticatedError("Your viewer session is invalid.", reason="session_invalid")
     tokens = client.refresh(token)
-    return SignedIn(identify(runtime, tokens.access_token), tokens, "/")
+    return SignedIn(_identify_or_revoke(runtime, client, tokens), tokens, "/")
 
 
 def session_cookie_for(runtime: Runtime, signed_in: SignedIn) -> Cookie:

@@ -271,6 +271,15 @@ class OAuthArchive:
 
         subprocess.run([*self.archive.manage, "set_status", username, status], check=True)
 
+    def shell(self, code: str) -> str:
+        """Run Python in the archive's Django (its `manage.py shell -c`); returns stdout."""
+        import subprocess
+
+        done = subprocess.run(
+            [*self.archive.manage, "shell", "-c", code], check=True, capture_output=True, text=True
+        )
+        return done.stdout
+
 
 @pytest.fixture(scope="session")
 def issuer_oauth_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OAuthArchive]:

@@ -10,8 +10,8 @@ import pytest
 from cookie_issuer.sealed_cookie import (
     PURPOSE_SESSION,
     PURPOSE_STATE,
-    SealError,
     Sealer,
+    SealError,
     new_key_text,
     parse_keys,
 )

@@ -144,6 +144,13 @@ def test_not_approved_page_names_the_account_once(
     assert result["statusCode"] == 403
     assert result["body"].count("bob") == 1 and "not approved" in result["body"]
     assert_no_cookies_set(result)
+    # The tokens obtained for bob were revoked at once: none stays valid at the archive.
+    live = issuer_oauth_archive.shell(
+        "from oauth2_provider.models import AccessToken, RefreshToken as R;"
+        "print(AccessToken.objects.filter(user__username='bob').count(),"
+        " R.objects.filter(user__username='bob', revoked__isnull=True).count())"
+    )
+    assert live.splitlines()[-1].split() == ["0", "0"]
 
 
 def test_unknown_client_id_refused_by_provider_and_token_endpoint(
@@ -180,3 +187,27 @@ def test_token_endpoint_or_users_me_down_is_503_without_cookies(
     result = callback(issuer_oauth_invoke, answer, state_cookie)
     assert result["statusCode"] == 503 and "unreachable" in result["body"]
     assert_no_cookies_set(result)
+
+
+def test_open_redirect_corpus_has_no_escape_in_oauth_mode(
+    issuer_oauth_invoke: Any, issuer_oauth_archive: Any
+) -> None:
+    """Every hostile `return` ends as `/` after the full round trip through the provider; the
+    authorize URL and the redirect URI never carry it."""
+    from tests.cookie_issuer.test_issuer_return_and_outages import PAYLOADS
+
+    person = Person(issuer_oauth_archive, "alice")
+    escapes = []
+    for payload in PAYLOADS:
+        login = auth_event("/_auth/login")
+        login["rawQueryString"] = f"return={payload}"
+        result = issuer_oauth_invoke(login)
+        location = result["headers"]["Location"]
+        query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+        assert query["redirect_uri"] == VIEWER + "/_auth/callback"
+        state = live_cookie_values(result)[STATE_COOKIE]
+        page = callback(issuer_oauth_invoke, person.authorize(location), state)
+        assert page["statusCode"] == 200, page["body"]
+        if 'data-return="/"' not in page["body"]:
+            escapes.append(payload)
+    assert escapes == []
