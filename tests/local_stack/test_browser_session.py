@@ -34,7 +34,7 @@ BANNER = "#linc-session-ended"
 
 
 def _sign_in(page: Any, info: dict[str, Any], username: str = "alice") -> None:
-    page.wait_for_url(info["archive_login_url"] + "*", timeout=30_000)
+    page.wait_for_url(info["archive_login_url"] + "**", timeout=30_000)
     page.wait_for_selector("#username", timeout=20_000)
     page.fill("#username", username)
     page.click("#sign-in")
@@ -98,9 +98,7 @@ def test_viewer_stays_alive_for_three_cookie_lifetimes(
     refused_at_page = [(p, s) for _, p, s, _ in data.seen if s == 403 and p != probe]
     assert refused_at_page == []
     assert all(sw for _, p, _, sw in data.seen if p.startswith(volume)), "SW did not see chunks"
-    refused_at_network = [
-        e["path"] for e in log if _cloudfront_refused(e) and e["path"] != probe
-    ]
+    refused_at_network = [e["path"] for e in log if _cloudfront_refused(e) and e["path"] != probe]
     renewals = [e for e in log if e["path"] == "/_auth/refresh"]
     assert all(e["status"] == 200 for e in renewals), renewals
     # Renewed about once per lifetime, whatever the number of chunks: no request per chunk.
@@ -201,10 +199,10 @@ def test_logout_then_back_asks_for_sign_in(
         page = _open(context, info, volume)
         assert rendered_levels(page) >= 8
         page.goto(info["viewer_url"] + "_auth/logout")
-        page.wait_for_url(info["archive_logout_url"] + "*", timeout=20_000)
+        page.wait_for_url(info["archive_logout_url"] + "**", timeout=20_000)
         start = time.time()
         page.go_back()
-        page.wait_for_url(info["archive_login_url"] + "*", timeout=30_000)
+        page.wait_for_url(info["archive_login_url"] + "**", timeout=30_000)
         page.wait_for_selector("#username", timeout=20_000)
         log = network_log(info)
         logout = max(i for i, e in enumerate(log) if e["path"] == "/_auth/logout")
