@@ -6,6 +6,7 @@ that a change there changes what runs locally.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,13 @@ def aws() -> Iterator[LocalAws]:
     local.start(0)
     local.create_bucket("viewer")
     local.create_bucket("assets")
-    local.put_objects("viewer", {"index.html": (b"<!doctype html>viewer", "text/html")})
+    local.put_objects(
+        "viewer",
+        {
+            "index.html": (b"<!doctype html>viewer", "text/html"),
+            "assets/index-AbCd1234.js": (b"export {}", "text/javascript"),
+        },
+    )
     local.put_objects(
         "assets",
         {"zarr/a/0": (b"zarr-bytes", "application/octet-stream"), "data/a/0": (b"data", "x/y")},
@@ -97,6 +104,28 @@ def test_real_template_behaviors(keys: DevKeys) -> None:
     # Without a public key the template has no data behavior at all (it fails closed).
     no_key = {**_params(keys), "PublicKeyA": ""}
     assert not any(b.requires_signed_cookies for b in _distribution(TEMPLATE, no_key).behaviors)
+
+
+def test_hashed_bundles_skip_the_edge_function(
+    tmp_path: Path, keys: DevKeys, aws: LocalAws
+) -> None:
+    """One invocation per navigation, none per bundle; without the template's /assets/*
+    behavior every bundle would invoke the edge function (the emulator follows the template)."""
+    real = _emulator(TEMPLATE, keys, aws)
+    assert _get(real, "/", navigate=True).status == 200  # the interstitial, from the edge
+    bundle = _get(real, "/assets/index-AbCd1234.js")
+    assert bundle.status == 200 and bundle.body == b"export {}"
+    assert real.stats.edge_invocations == 1
+    assert [e["behavior"] for e in real.stats.log] == ["*", "/assets/*"]
+
+    # The behavior's item: its "- PathPattern" line and the lines indented under it.
+    found = re.search(r"\n( +)- PathPattern: /assets/\*\n(?:\1  .*\n)+", TEMPLATE.read_text())
+    assert found, "template.yaml has no /assets/* behavior"
+    without = _modified(tmp_path, found.group(0), "\n")
+    old = _emulator(without, keys, aws)
+    _get(old, "/", navigate=True)
+    _get(old, "/assets/index-AbCd1234.js")
+    assert old.stats.edge_invocations == 2
 
 
 @pytest.mark.parametrize("patterns", ["/a/*", "/a/*,/b/*,/c/*", "/a/*,/b/*,/c/*,/d/*"])
