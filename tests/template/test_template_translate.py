@@ -306,7 +306,8 @@ def test_managed_asset_bucket_policy_is_opt_in_and_prefix_limited(
 ) -> None:
     assert "AssetBucketPolicy" not in deployed(translated, PublicKeyA=PEM_A)["Resources"]
     t = deployed(translated, PublicKeyA=PEM_A, ManageAssetBucketPolicy="true")
-    (stmt,) = t["Resources"]["AssetBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    stmt, listing = t["Resources"]["AssetBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert stmt["Action"] == "s3:GetObject" and listing["Action"] == "s3:ListBucket"
     assert stmt["Resource"] == [
         "arn:aws:s3:::linc-brain-mit-prod-us-east-2/zarr/*",
         "arn:aws:s3:::linc-brain-mit-prod-us-east-2/blobs/*",
@@ -324,6 +325,7 @@ def test_outputs_present(translated: dict[str, Any]) -> None:
         "SigningKeyPairId",
         "SigningKeySecretArn",
         "AssetBucketPolicyStatement",
+        "AssetBucketListStatement",
     ):
         assert name in outputs, name
 
