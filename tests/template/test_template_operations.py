@@ -47,7 +47,10 @@ def test_waf_rate_limits_the_sign_in_routes_only(translated: dict[str, Any]) -> 
     assert acl["Scope"] == "CLOUDFRONT"
     assert acl["DefaultAction"] == {"Allow": {}}
     (rule,) = acl["Rules"]
-    assert rule["Action"] == {"Block": {"CustomResponse": {"ResponseCode": 429}}}
+    response = rule["Action"]["Block"]["CustomResponse"]
+    assert response["ResponseCode"] == 429
+    body = acl["CustomResponseBodies"][response["CustomResponseBodyKey"]]
+    assert body["ContentType"] == "TEXT_PLAIN" and "Wait five minutes" in body["Content"]
     rate = rule["Statement"]["RateBasedStatement"]
     assert int(rate["Limit"]) == 300 and rate["AggregateKeyType"] == "IP"
     match = rate["ScopeDownStatement"]["ByteMatchStatement"]
