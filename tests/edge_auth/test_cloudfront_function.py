@@ -120,8 +120,10 @@ json_texts = st.one_of(
             '{"AWS:EpochTime":2000000000}}}]}' % HOST,
             '{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":2000000000.0}}}]}',
             '{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":2e9}}}]}',
-            '{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":2000000000}}}],'
-            '"Statement":[]}',
+            '{"Statement":[],"Statement":[{"Condition":{"DateLessThan":'
+            '{"AWS:EpochTime":2000000000}}}]}',
+            '{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":1},'
+            '"DateLessThan":{"AWS:EpochTime":2000000000}}}]}',
             '{"Statement":[{"Resource":null,"Condition":{"DateLessThan":'
             '{"AWS:EpochTime":2000000000}}}]}',
             '{"Statement":[{"Resource":"https://%s/v?ew*","Condition":{"DateLessThan":'
@@ -161,7 +163,10 @@ cookie_pairs = st.one_of(
     ),
     st.text(max_size=20),
 )
-cookie_headers = st.lists(cookie_pairs, max_size=5).map("; ".join)
+cookie_headers = st.one_of(
+    st.builds(lambda v: f"CloudFront-Policy={v}; {VALID}", policy_values),
+    st.lists(cookie_pairs, max_size=5).map("; ".join),
+)
 header_values = st.one_of(
     st.sampled_from(
         [
@@ -179,7 +184,10 @@ header_values = st.one_of(
     ),
     st.text(max_size=30),
 )
-hosts = st.one_of(st.just(HOST), st.sampled_from(["a:443", "b:", "x_y", ""]), st.text(max_size=8))
+hosts = st.one_of(
+    st.just(HOST), st.sampled_from([HOST, "a:443", "b:", "x_y", ""]), st.text(max_size=8)
+)
+navigation = {"sec-fetch-mode": ["navigate"]}
 
 
 def _event(
@@ -200,12 +208,15 @@ generated = st.builds(
     st.sampled_from(["GET", "HEAD", "POST"]),
     queries,
     hosts,
-    st.dictionaries(
-        st.sampled_from(["accept", "sec-fetch-mode", "sec-fetch-dest", "user-agent"]),
-        st.lists(header_values, min_size=1, max_size=2),
-        max_size=3,
+    st.one_of(
+        st.just(navigation),
+        st.dictionaries(
+            st.sampled_from(["accept", "sec-fetch-mode", "sec-fetch-dest", "user-agent"]),
+            st.lists(header_values, min_size=1, max_size=2),
+            max_size=3,
+        ),
     ),
-    st.lists(cookie_headers, max_size=2),
+    st.lists(cookie_headers, min_size=1, max_size=2) | st.just([]),
 )
 
 
@@ -268,3 +279,88 @@ def test_result_checks_flag_what_cloudfront_refuses() -> None:
     assert check_function_result(request, {"statusCode": 200, "body": {"data": "", "encoding": "gz"}})
     assert check_function_result(request, dict(request, method="POST"))
     assert check_function_result(request, {"statusCode": 302, "headers": {}}) == []
+
+
+# -- corpora: every branch decided the same, deterministically --------------------------------
+def _epoch(n: str) -> str:
+    return '{"AWS:EpochTime":%s}' % n
+
+
+POLICY_JSON = [
+    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("2000000000"),
+    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("2000000000.0"),
+    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("2e9"),
+    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("2E9"),
+    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("-0"),
+    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("4294967296"),
+    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("NaN"),
+    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch('"2000000000"'),
+    '{"Statement":[],"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("2000000000"),
+    '{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":1,"AWS:EpochTime":2000000000}}}]}',
+    '{"Statement":[{"Resource":null,"Condition":{"DateLessThan":%s}}]}' % _epoch("2000000000"),
+    '{"Statement":[{"Resource":"","Condition":{"DateLessThan":%s}}]}' % _epoch("2000000000"),
+    '{"Statement":[{"Resource":"https://%s/?","Condition":{"DateLessThan":%s}}]}'
+    % (HOST, _epoch("2000000000")),
+    '{"Statement":[{"Resource":"https://*.org/*","Condition":{"DateLessThan":%s}}]}'
+    % _epoch("2000000000"),
+    '{"Statement":[{"Resource":"https://%s/\\ud83d*","Condition":{"DateLessThan":%s}}]}'
+    % (HOST, _epoch("2000000000")),
+    '{"Statement":[{"Condition":{"DateLessThan":%s,"DateGreaterThan":%s}}]}'
+    % (_epoch("2000000000"), _epoch("1900000000")),
+    '{"Statement":[{"Condition":{"DateLessThan":%s,"DateGreaterThan":%s}}]}'
+    % (_epoch("2000000000"), _epoch("1800000000")),
+    '{"Statement":[{"Condition":{"DateLessThan":%s,"Extra":{}}}]}' % _epoch("2000000000"),
+    '{"Statement":[{"Condition":{"DateLessThan":%s}}],"x":1}' % _epoch("2000000000"),
+    ' \n{"Statement":[{"Condition":{"DateLessThan":%s}}]}\t' % _epoch("2000000000"),
+    '{"Statement":[{"Condition":{"DateLessThan":%s}}]} x' % _epoch("2000000000"),
+    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("1900000599"),
+    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("1900000601"),
+    '{"Statement":{"Condition":{"DateLessThan":%s}}}' % _epoch("2000000000"),
+    '["Statement"]',
+]
+
+
+@pytest.mark.parametrize("text", POLICY_JSON)
+def test_policy_corpus_decides_the_same(host: FunctionHost, text: str) -> None:
+    cookie = cf_b64encode(text.encode("utf-8", "surrogatepass"))
+    event = with_cookie(load_event("page-load-no-cookies"), f"CloudFront-Policy={cookie}; {VALID}")
+    assert js_decision(host, event, NOW) == python_decision(event, NOW)
+
+
+RETURN_PATHS = [
+    "/",
+    "/view",
+    "/_auth",
+    "/_auth/login",
+    "/_auth/",
+    "/_authx",
+    "//evil.example",
+    "/%2F%2Fevil",
+    "/%252F%252Fevil",
+    "/%25252F%25252Fevil",
+    "/%2525252F",
+    "/%252541",
+    "/%25252541",
+    "/%5Cevil",
+    "/a\\b",
+    "/%0Aheader",
+    "/%7F",
+    "/%20space",
+    "/%C3%A9t%C3%A9",
+    "/%FF%FE",
+    "/%C0%AF",
+    "/%%41",
+    "/%zz",
+    "/!*'()~._-",
+    "/%5F%61uth/x",
+    "/%2F_auth/x",
+    "/" + "a" * 2047,
+    "/" + "a" * 2048,
+]
+
+
+@pytest.mark.parametrize("uri", RETURN_PATHS)
+def test_return_path_corpus_decides_the_same(host: FunctionHost, uri: str) -> None:
+    event = load_event("page-load-no-cookies")
+    event["Records"][0]["cf"]["request"]["uri"] = uri
+    assert js_decision(host, event, NOW) == python_decision(event, NOW)
