@@ -40,7 +40,9 @@ if TYPE_CHECKING:
 MAX_CODE_BYTES: Final = 10_240
 RUNTIME: Final = "cloudfront-js-2.0"
 SOURCE_NAME: Final = "cloudfront_function.js"
-BEGIN_MARKER: Final = "# BEGIN cloudfront_function.js (built: python -m edge_auth.cloudfront_function)"
+BEGIN_MARKER: Final = (
+    "# BEGIN cloudfront_function.js (built: python -m edge_auth.cloudfront_function)"
+)
 END_MARKER: Final = "# END cloudfront_function.js"
 
 

@@ -75,6 +75,8 @@ class StackConfig:
     hash_algorithm: str = "SHA256"
     log_level: str = "WARNING"
     enforce_signed_cookies: bool = True
+    #: The template's EdgeRuntime: lambda-edge (Python) or cloudfront-function (JS under Node).
+    edge_runtime: str = "lambda-edge"
     #: False registers the issuer without "skip authorization": the archive asks for consent.
     oauth_skip_authorization: bool = True
 
@@ -216,6 +218,7 @@ class LocalStack:
             "JwtAudience": AUDIENCE,
             "SessionCookieName": SESSION_COOKIE,
             "LogLevel": self.config.log_level,
+            "EdgeRuntime": self.config.edge_runtime,
         }
 
     def resource_ids(self, viewer_port: int) -> dict[str, str]:

@@ -105,9 +105,7 @@ uris = st.one_of(
     st.text(alphabet=ASCII, max_size=40).map(lambda s: "/" + s),
     st.text(alphabet=ASCII, max_size=5),
 )
-query_names = st.lists(
-    st.text(alphabet="abcxyz", min_size=1, max_size=4), unique=True, max_size=3
-)
+query_names = st.lists(st.text(alphabet="abcxyz", min_size=1, max_size=4), unique=True, max_size=3)
 queries = st.builds(
     lambda names, values: "&".join(f"{n}={v}" for n, v in zip(names, values, strict=False)),
     query_names,
@@ -116,22 +114,18 @@ queries = st.builds(
 json_texts = st.one_of(
     st.sampled_from(
         [
-            '{"Statement":[{"Resource":"https://%s/*","Condition":{"DateLessThan":'
-            '{"AWS:EpochTime":2000000000}}}]}' % HOST,
+            '{"Statement":[{"Resource":"https://' + HOST + '/*","Condition":{"DateLessThan":'
+            '{"AWS:EpochTime":2000000000}}}]}',
             '{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":2000000000.0}}}]}',
             '{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":2e9}}}]}',
             '{"Statement":[],"Statement":[{"Condition":{"DateLessThan":'
             '{"AWS:EpochTime":2000000000}}}]}',
-            '{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":1},'
-            '"DateLessThan":{"AWS:EpochTime":2000000000}}}]}',
             '{"Statement":[{"Resource":null,"Condition":{"DateLessThan":'
             '{"AWS:EpochTime":2000000000}}}]}',
-            '{"Statement":[{"Resource":"https://%s/v?ew*","Condition":{"DateLessThan":'
-            '{"AWS:EpochTime":2000000000},"DateGreaterThan":{"AWS:EpochTime":1800000000}}}]}'
-            % HOST,
+            '{"Statement":[{"Resource":"https://' + HOST + '/v?ew*","Condition":{"DateLessThan":'
+            '{"AWS:EpochTime":2000000000},"DateGreaterThan":{"AWS:EpochTime":1800000000}}}]}',
             '{"Statement":[{"Resource":"x\\u00e9:","Condition":{"DateLessThan":'
             '{"AWS:EpochTime":2000000000}}}]} ',
-            '{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":NaN}}}]}',
             '{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":true}}}]}',
         ]
     ),
@@ -276,46 +270,48 @@ def test_result_checks_flag_what_cloudfront_refuses() -> None:
     assert check_function_result(request, {"statusCode": 200, "bodyEncoding": "text"})
     assert check_function_result(request, {"statusCode": 200, "headers": {"Via": {"value": "x"}}})
     assert check_function_result(request, {"statusCode": 200, "body": "x" * 41_000})
-    assert check_function_result(request, {"statusCode": 200, "body": {"data": "", "encoding": "gz"}})
+    assert check_function_result(
+        request, {"statusCode": 200, "body": {"data": "", "encoding": "gz"}}
+    )
     assert check_function_result(request, dict(request, method="POST"))
     assert check_function_result(request, {"statusCode": 302, "headers": {}}) == []
 
 
 # -- corpora: every branch decided the same, deterministically --------------------------------
 def _epoch(n: str) -> str:
-    return '{"AWS:EpochTime":%s}' % n
+    return '{"AWS:EpochTime":' + n + "}"
 
 
+def _statement(condition: str, before: str = "") -> str:
+    return '{"Statement":[{' + before + '"Condition":{' + condition + "}}]}"
+
+
+LT = '"DateLessThan":' + _epoch("2000000000")
 POLICY_JSON = [
-    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("2000000000"),
-    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("2000000000.0"),
-    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("2e9"),
-    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("2E9"),
-    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("-0"),
-    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("4294967296"),
-    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("NaN"),
-    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch('"2000000000"'),
-    '{"Statement":[],"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("2000000000"),
-    '{"Statement":[{"Condition":{"DateLessThan":{"AWS:EpochTime":1,"AWS:EpochTime":2000000000}}}]}',
-    '{"Statement":[{"Resource":null,"Condition":{"DateLessThan":%s}}]}' % _epoch("2000000000"),
-    '{"Statement":[{"Resource":"","Condition":{"DateLessThan":%s}}]}' % _epoch("2000000000"),
-    '{"Statement":[{"Resource":"https://%s/?","Condition":{"DateLessThan":%s}}]}'
-    % (HOST, _epoch("2000000000")),
-    '{"Statement":[{"Resource":"https://*.org/*","Condition":{"DateLessThan":%s}}]}'
-    % _epoch("2000000000"),
-    '{"Statement":[{"Resource":"https://%s/\\ud83d*","Condition":{"DateLessThan":%s}}]}'
-    % (HOST, _epoch("2000000000")),
-    '{"Statement":[{"Condition":{"DateLessThan":%s,"DateGreaterThan":%s}}]}'
-    % (_epoch("2000000000"), _epoch("1900000000")),
-    '{"Statement":[{"Condition":{"DateLessThan":%s,"DateGreaterThan":%s}}]}'
-    % (_epoch("2000000000"), _epoch("1800000000")),
-    '{"Statement":[{"Condition":{"DateLessThan":%s,"Extra":{}}}]}' % _epoch("2000000000"),
-    '{"Statement":[{"Condition":{"DateLessThan":%s}}],"x":1}' % _epoch("2000000000"),
-    ' \n{"Statement":[{"Condition":{"DateLessThan":%s}}]}\t' % _epoch("2000000000"),
-    '{"Statement":[{"Condition":{"DateLessThan":%s}}]} x' % _epoch("2000000000"),
-    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("1900000599"),
-    '{"Statement":[{"Condition":{"DateLessThan":%s}}]}' % _epoch("1900000601"),
-    '{"Statement":{"Condition":{"DateLessThan":%s}}}' % _epoch("2000000000"),
+    _statement(LT),
+    _statement('"DateLessThan":' + _epoch("2000000000.0")),
+    _statement('"DateLessThan":' + _epoch("2e9")),
+    _statement('"DateLessThan":' + _epoch("2E9")),
+    _statement('"DateLessThan":' + _epoch("-0")),
+    _statement('"DateLessThan":' + _epoch("4294967296")),
+    _statement('"DateLessThan":' + _epoch("NaN")),
+    _statement('"DateLessThan":' + _epoch('"2000000000"')),
+    _statement('"DateLessThan":' + _epoch("1900000599")),
+    _statement('"DateLessThan":' + _epoch("1900000601")),
+    _statement('"DateLessThan":{"AWS:EpochTime":1,"AWS:EpochTime":2000000000}'),
+    '{"Statement":[],' + _statement(LT)[1:],
+    _statement(LT, '"Resource":null,'),
+    _statement(LT, '"Resource":"",'),
+    _statement(LT, '"Resource":"https://' + HOST + '/?",'),
+    _statement(LT, '"Resource":"https://*.org/*",'),
+    _statement(LT, '"Resource":"https://' + HOST + '/\\ud83d*",'),
+    _statement(LT + ',"DateGreaterThan":' + _epoch("1900000000")),
+    _statement(LT + ',"DateGreaterThan":' + _epoch("1800000000")),
+    _statement(LT + ',"Extra":{}'),
+    _statement(LT)[:-1] + ',"x":1}',
+    " \n" + _statement(LT) + "\t",
+    _statement(LT) + " x",
+    '{"Statement":{"Condition":{' + LT + "}}}",
     '["Statement"]',
 ]
 
