@@ -290,6 +290,7 @@ class LocalStack:
             "session_cookie_name": SESSION_COOKIE,
             "buckets": {"viewer": VIEWER_BUCKET, "assets": ASSET_BUCKET},
             "viewer_files": viewer_files,
+            "edge_runtime": self.config.edge_runtime,
             "assets": {
                 "zarr": "/" + self.assets.zarr_prefix,
                 "nifti": "/" + self.assets.blob_key,
