@@ -17,9 +17,11 @@ var MAX_COOKIE = {{max_cookie_bytes}};
 var MAX_RETURN = {{max_return_bytes}};
 var ROUNDS = {{decode_rounds}};
 var MAX_EPOCH = {{max_epoch}};
-var PAGE = {{interstitial}};
+// Both pages share one inline style (templates/page.css): it is spelled once.
+var STYLE = {{style}};
+var PAGE = {{interstitial_head}} + STYLE + {{interstitial_tail}};
 var SLOT = {{login_slot}};
-var BAD_PAGE = {{bad_request_body}};
+var BAD_PAGE = {{bad_request_head}} + STYLE + {{bad_request_tail}};
 // Python's str.strip() whitespace, which is not JavaScript's trim() set.
 var WS = '[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';
 var STRIP = new RegExp('^' + WS + '|' + WS + '$', 'g');

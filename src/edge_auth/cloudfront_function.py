@@ -3,7 +3,8 @@
 Contract (standard library only; build time, never imported by the Lambda@Edge handler):
 - `function_code()` returns the code template.yaml inlines: the JS source with every `{{name}}`
   placeholder filled from the Python constants and page templates (the interstitial is
-  `pages.interstitial_template()`, headers `pages.page_header_pairs`, paths `auth_routes`,
+  `pages.interstitial_template()` and the bad-request page `pages.bad_request_response()`, their
+  shared style `pages.style()` spelled once, headers `pages.page_header_pairs`, paths `auth_routes`,
   limits `cookie_policy` / `return_path` / `handler`), so pages, paths and limits have one
   source; whole-line `//` comments, indentation and blank lines are dropped (the source stays
   readable, the shipped code stays under MAX_CODE_BYTES).
@@ -30,6 +31,7 @@ from edge_auth.pages import (
     content_security_policy,
     interstitial_template,
     page_header_pairs,
+    style,
 )
 from edge_auth.return_path import _DECODE_ROUNDS, MAX_RETURN_PATH_BYTES
 
@@ -61,8 +63,18 @@ def _compact(code: str) -> str:
     return "\n".join(line for line in lines if line and not line.startswith("//")) + "\n"
 
 
+def _around_style(page: str) -> tuple[str, str]:
+    """The page before and after its one copy of the shared style."""
+    head, sep, tail = page.partition(style())
+    if not sep or style() in tail:
+        raise ValueError("a page must hold the shared style exactly once")
+    return head, tail
+
+
 def function_code() -> str:
     bad = bad_request_response()
+    page_head, page_tail = _around_style(interstitial_template())
+    bad_head, bad_tail = _around_style(bad["body"])
     filled = fill(
         source(),
         auth_prefix=json.dumps(AUTH_PREFIX),
@@ -73,17 +85,21 @@ def function_code() -> str:
         max_return_bytes=str(MAX_RETURN_PATH_BYTES),
         decode_rounds=str(_DECODE_ROUNDS),
         max_epoch=str(MAX_EPOCH),
-        interstitial=json.dumps(interstitial_template()),
+        style=json.dumps(style()),
+        interstitial_head=json.dumps(page_head),
+        interstitial_tail=json.dumps(page_tail),
         login_slot=json.dumps(LOGIN_SLOT),
-        page_headers=json.dumps(
+        page_headers=json.dumps(  # compact: the quota counts every byte
             {
                 name: value
                 for name, value in _function_headers(page_header_pairs("")).items()
                 if name != "content-security-policy"
-            }
+            },
+            separators=(",", ":"),
         ),
         interstitial_csp=json.dumps(content_security_policy()),
-        bad_request_body=json.dumps(bad["body"]),
+        bad_request_head=json.dumps(bad_head),
+        bad_request_tail=json.dumps(bad_tail),
         bad_request_csp=json.dumps(bad["headers"]["content-security-policy"][0]["value"]),
     )
     code = _compact(filled)

@@ -71,7 +71,7 @@ def test_code_is_built_within_the_quota_from_one_source() -> None:
     assert "{{" not in code.replace("{{login}}", "")
     assert "function handler(event)" in code
     assert "require(" not in code and "process." not in code
-    assert "{{interstitial}}" in source()
+    assert "{{interstitial_head}}" in source() and "{{style}}" in source()
 
 
 def test_every_sample_event_decides_the_same(host: FunctionHost) -> None:
