@@ -79,6 +79,8 @@ build-EdgeAuthFunction:
 	mkdir -p "$(ARTIFACTS_DIR)"
 	rm -rf "$(ARTIFACTS_DIR)/edge_auth"
 	cp -R src/edge_auth "$(ARTIFACTS_DIR)/"
+	# The CloudFront Function's source and builder ship inline in template.yaml, not in the Lambda.
+	rm -f "$(ARTIFACTS_DIR)"/edge_auth/cloudfront_function.*
 	find "$(ARTIFACTS_DIR)" -name __pycache__ -prune -exec rm -rf {} +
 
 build-IssuerFunction:
