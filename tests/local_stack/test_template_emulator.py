@@ -199,7 +199,7 @@ def test_cloudfront_function_runs_under_node_in_the_emulator(keys: DevKeys, aws:
     try:
         page = _get(emulator, "/?layout=4panel", navigate=True)
         assert page.status == 200 and emulator.stats.edge_invocations == 1
-        assert dict(page.headers)["cache-control"] == "no-store"
+        assert dict(page.headers)["Cache-Control"] == "no-store"  # CloudFront's casing
         assert b"/_auth/login?return=%2F%3Flayout%3D4panel" in page.body
         static = _get(emulator, "/index.html")
         assert static.status == 200 and static.body == b"<!doctype html>viewer"

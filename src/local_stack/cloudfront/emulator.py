@@ -391,8 +391,17 @@ def _function_headers(request: dict[str, Any]) -> list[tuple[str, str]]:
     return headers + ([("Cookie", "; ".join(cookies))] if cookies else [])
 
 
+def _header_case(name: str) -> str:
+    # CloudFront Functions: "the first letter of each word in header names is capitalized".
+    return "-".join(word[:1].upper() + word[1:] for word in name.split("-"))
+
+
 def _function_answer(result: dict[str, Any]) -> Answer:
-    headers = [(n, v) for n, field in result.get("headers", {}).items() for v in _values(field)]
+    headers = [
+        (_header_case(n), v)
+        for n, field in result.get("headers", {}).items()
+        for v in _values(field)
+    ]
     for name, cookie in result.get("cookies", {}).items():
         attributes = f"; {cookie['attributes']}" if cookie.get("attributes") else ""
         headers.append(("Set-Cookie", f"{name}={cookie['value']}{attributes}"))
