@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: help venv test lint typecheck pytest bench run viewer deploy-viewer sam-venv sam-build sam-validate clean \
+.PHONY: help venv test lint typecheck pytest bench run viewer cloudfront-function deploy-viewer sam-venv sam-build sam-validate clean \
 	build-EdgeAuthFunction build-IssuerFunction
 
 help:  ## list the targets
@@ -31,6 +31,9 @@ pytest: venv sam-venv  ## the test suite (installs Debian's Chromium for the bro
 	$(BIN)/pytest
 
 test: lint typecheck pytest  ## everything CI runs
+
+cloudfront-function: venv  ## rebuild the CloudFront Function and inline it into template.yaml
+	$(PY) -m edge_auth.cloudfront_function --template template.yaml
 
 bench: venv  ## benchmark tables
 	$(PY) -m benchmarks

@@ -254,3 +254,65 @@ def test_unresolvable_template_is_a_clear_error(tmp_path: Path, keys: DevKeys) -
     broken = _modified(tmp_path, "TargetOriginId: assets", "TargetOriginId: nowhere")
     with pytest.raises(TemplateError, match="unknown origin"):
         _distribution(broken, _params(keys))
+
+
+# -- EdgeRuntime: the CloudFront Function ---------------------------------------------------
+def _function_emulator(template: Path, keys: DevKeys, aws: LocalAws) -> CloudFrontEmulator:
+    params = {**_params(keys), "EdgeRuntime": "cloudfront-function"}
+    return CloudFrontEmulator(
+        _distribution(template, params),
+        {"ViewerBucket": "viewer", "assets": "assets"},
+        aws.client("s3"),
+    )
+
+
+@pytest.mark.parametrize("runtime", ["lambda-edge", "cloudfront-function"])
+def test_edge_runtime_associates_exactly_one_check(keys: DevKeys, runtime: str) -> None:
+    default = _distribution(TEMPLATE, {**_params(keys), "EdgeRuntime": runtime}).default
+    handler, code = default.viewer_request_handler, default.viewer_request_function
+    assert (handler is None) != (code is None)
+    if runtime == "lambda-edge":
+        assert handler == "edge_auth.handler.lambda_handler"
+    else:
+        assert code is not None and "function handler(event)" in code
+
+
+def test_cloudfront_function_runs_under_node_in_the_emulator(keys: DevKeys, aws: LocalAws) -> None:
+    emulator = _function_emulator(TEMPLATE, keys, aws)
+    try:
+        page = _get(emulator, "/?layout=4panel", navigate=True)
+        assert page.status == 200 and emulator.stats.edge_invocations == 1
+        assert dict(page.headers)["Cache-Control"] == "no-store"  # CloudFront's casing
+        assert b"/_auth/login?return=%2F%3Flayout%3D4panel" in page.body
+        static = _get(emulator, "/index.html")
+        assert static.status == 200 and static.body == b"<!doctype html>viewer"
+    finally:
+        emulator.stop()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        # a status as a string (the Lambda@Edge shape) is not a CloudFront Function's
+        (
+            "statusCode: 200, statusDescription: 'OK'",
+            "statusCode: '200', statusDescription: 'OK'",
+            b"FunctionValidationError",
+        ),
+        # a runtime error: CloudFront answers 503 for a failed function
+        (
+            "function handler(event) {",
+            "function handler(event) { throw new Error('x');",
+            b"FunctionExecutionError",
+        ),
+    ],
+)
+def test_function_answer_breaking_cloudfront_rules_is_503(
+    tmp_path: Path, keys: DevKeys, aws: LocalAws, old: str, new: str, code: bytes
+) -> None:
+    emulator = _function_emulator(_modified(tmp_path, old, new), keys, aws)
+    try:
+        answer = _get(emulator, "/", navigate=True)
+        assert answer.status == 503 and code in answer.body
+    finally:
+        emulator.stop()
