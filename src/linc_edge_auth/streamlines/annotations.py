@@ -7,9 +7,11 @@ the tests) and adds what whole-brain tractograms need.
 
 Contract:
 - One POLYLINE annotation per streamline, id = streamline index in the file. Properties:
-  `length_mm` (float32) and `orientation` (rgb, |end - start| colour). Record: uint32le point
-  count, the points as float32le, the properties, zero padding to 4 bytes (Neuroglancer 2.41's
-  polyline encoding).
+  `length_mm` (float32), one float32 per scalar (`scalars.Scalar`: per-streamline values, and
+  per-point values as their streamline mean), then `orientation` (rgb, |end - start| colour):
+  Neuroglancer lays properties out by decreasing alignment, and the info lists them in that
+  order. Record: uint32le point count, the points as float32le, the properties, zero padding
+  to 4 bytes (Neuroglancer 2.41's polyline encoding).
 - Spatial index, coarse to fine: level 0 is one cell over [lower, upper); each next level halves
   the longer cell sides. Every streamline gets a pseudo-random u in [0, 1) from its id and is
   emitted at the first level whose cumulative share exceeds u, so coarse levels hold a uniform
@@ -26,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import neuroglancer
@@ -34,14 +37,32 @@ import numpy.typing as npt
 
 from linc_edge_auth.streamlines.geometry import streamline_lengths, streamline_rgb
 from linc_edge_auth.streamlines.reader import Batch
+from linc_edge_auth.streamlines.scalars import Scalar, streamline_columns
 from linc_edge_auth.streamlines.store import Store
 
 KEY = "annotations"
-PROPERTIES = (
-    neuroglancer.AnnotationPropertySpec(id="length_mm", type="float32", description="length (mm)"),
-    neuroglancer.AnnotationPropertySpec(id="orientation", type="rgb", description="end-to-end"),
+LENGTH = neuroglancer.AnnotationPropertySpec(
+    id="length_mm", type="float32", description="length (mm)"
 )
-PROPERTY_BYTES = 8  # float32 + rgb + 1 padding byte
+ORIENTATION = neuroglancer.AnnotationPropertySpec(
+    id="orientation", type="rgb", description="end-to-end"
+)
+PROPERTIES = (LENGTH, ORIENTATION)
+
+
+def properties(scalars: Sequence[Scalar] = ()) -> list[neuroglancer.AnnotationPropertySpec]:
+    """The info's properties, in record order (4-byte values first, the rgb last)."""
+    floats = [
+        neuroglancer.AnnotationPropertySpec(id=s.id, type="float32", description=s.description)
+        for s in scalars
+    ]
+    return [LENGTH, *floats, ORIENTATION]
+
+
+def property_bytes(columns: int) -> int:
+    return 4 + 4 * columns + 4  # length_mm, the scalars, rgb + 1 padding byte
+
+
 _CHUNK = 65536  # records copied per step during assembly
 
 
@@ -79,11 +100,17 @@ def uniform_from_ids(ids: npt.NDArray[np.int64], seed: int) -> npt.NDArray[np.fl
 
 
 def encode_polylines(
-    points: npt.NDArray[np.float32], offsets: npt.NDArray[np.int64]
+    points: npt.NDArray[np.float32],
+    offsets: npt.NDArray[np.int64],
+    columns: npt.NDArray[np.float32] | None = None,
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
-    """All records of a batch in one byte array, and the record offsets (n + 1)."""
+    """All records of a batch in one byte array, and the record offsets (n + 1).
+
+    `columns` (n, m) are the scalar properties of each streamline, in `properties()` order.
+    """
     lengths = np.diff(offsets)
-    sizes = 4 + 12 * lengths + PROPERTY_BYTES
+    m = 0 if columns is None else int(columns.shape[1])
+    sizes = 4 + 12 * lengths + property_bytes(m)
     rec = np.zeros(len(sizes) + 1, np.int64)
     np.cumsum(sizes, out=rec[1:])
     out = np.zeros(int(rec[-1]), np.uint8)
@@ -95,7 +122,10 @@ def encode_polylines(
     prop = rec[:-1] + 4 + 12 * lengths
     length_mm = streamline_lengths(points, offsets).astype("<f4")
     out[prop[:, None] + np.arange(4)] = length_mm.view(np.uint8).reshape(-1, 4)
-    out[prop[:, None] + 4 + np.arange(3)] = streamline_rgb(points, offsets)
+    if columns is not None and m:
+        values = np.ascontiguousarray(columns, dtype="<f4").view(np.uint8).reshape(-1, 4 * m)
+        out[prop[:, None] + 4 + np.arange(4 * m)] = values
+    out[prop[:, None] + 4 + 4 * m + np.arange(3)] = streamline_rgb(points, offsets)
     return out, rec
 
 
@@ -111,6 +141,7 @@ class AnnotationWriter:
         limit: int = 2000,
         by_id_limit: int = 20000,
         seed: int = 0x5EED,
+        scalars: Sequence[Scalar] = (),
     ) -> None:
         self.store = store
         self.spool = spool / "annotations"
@@ -124,11 +155,13 @@ class AnnotationWriter:
         self.thresholds = np.minimum(share, 1.0)
         self.write_by_id = total <= by_id_limit
         self.seed = seed
+        self.scalars = list(scalars)
         self.counts: dict[tuple[int, int], int] = {}
 
     def add(self, batch: Batch) -> None:
         offsets = batch.offsets
-        records, rec = encode_polylines(batch.points, offsets)
+        columns = streamline_columns(batch, self.scalars) if self.scalars else None
+        records, rec = encode_polylines(batch.points, offsets, columns)
         ids = batch.start + np.arange(batch.count, dtype=np.int64)
         if self.write_by_id:
             for i, aid in enumerate(ids.tolist()):
@@ -202,7 +235,7 @@ class AnnotationWriter:
             "lower_bound": [float(v) for v in self.lower],
             "upper_bound": [float(v) for v in self.upper],
             "annotation_type": "POLYLINE",
-            "properties": [p.to_json() for p in PROPERTIES],
+            "properties": [p.to_json() for p in properties(self.scalars)],
             "relationships": [],
             "by_id": {"key": "by_id"},
             "spatial": [

@@ -5,7 +5,9 @@ checks each batch against the volume box when one is given (a streamline leaving
 a `UserError`: wrong volume or wrong header), and publishes the `info` objects only after every
 data object is written. Any failure calls `store.abort()` and re-raises; nothing is published.
 When the annotation index needs bounds or a count the header does not give, one extra read
-pass (no writes) computes them.
+pass (no writes) computes them. Every scalar of the tractogram (`scalars.plan_scalars`) goes
+into both writers; `Result` names them, their value ranges (for a colour map) and the bundle
+label of each skeleton segment.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy.typing as npt
 from linc_edge_auth.errors import UserError
 from linc_edge_auth.streamlines.annotations import AnnotationWriter
 from linc_edge_auth.streamlines.reader import Tractogram, open_tractogram
+from linc_edge_auth.streamlines.scalars import Scalar, ScalarRanges, plan_scalars, update_ranges
 from linc_edge_auth.streamlines.skeletons import SkeletonWriter
 from linc_edge_auth.streamlines.store import Store
 from linc_edge_auth.streamlines.volume import VolumeBox
@@ -49,6 +52,9 @@ class Result:
     streamlines: int = 0
     points: int = 0
     segments: list[int] = field(default_factory=list)
+    segment_names: dict[int, str] = field(default_factory=dict)
+    scalars: list[Scalar] = field(default_factory=list)
+    ranges: ScalarRanges = field(default_factory=ScalarRanges)
     objects: int = 0
     seconds: float = 0.0
 
@@ -105,7 +111,7 @@ def convert(opts: Options, store: Store) -> Result:
     if opts.group_size < 1:
         raise UserError(f"--group-size {opts.group_size}: expected a positive number")
     tract = open_tractogram(opts.input, opts.bundle_key)
-    result = Result()
+    result = Result(scalars=plan_scalars(tract.per_point, tract.per_streamline))
     try:
         with tempfile.TemporaryDirectory(prefix="linc-streamlines-") as spool_dir:
             spool = Path(spool_dir)
@@ -113,9 +119,11 @@ def convert(opts: Options, store: Store) -> Result:
             total = tract.declared_count
             if "skeletons" in opts.outputs:
                 labels = tract.label_names if opts.bundle_key else None
-                writers.append(
-                    SkeletonWriter(store, spool, group_size=opts.group_size, label_names=labels)
-                )
+                skeletons = SkeletonWriter(
+                    store, spool, group_size=opts.group_size, label_names=labels,
+                    scalars=result.scalars,
+                )  # fmt: skip
+                writers.append(skeletons)
             if "annotations" in opts.outputs:
                 if opts.volume is not None and total is not None:
                     lower, upper = opts.volume.world_bounds()
@@ -127,6 +135,7 @@ def convert(opts: Options, store: Store) -> Result:
                         AnnotationWriter(
                             store, spool, lower=lower, upper=upper + 1e-3, total=total,
                             limit=opts.annotation_limit, by_id_limit=opts.by_id_limit,
+                            scalars=result.scalars,
                         )
                     )  # fmt: skip
             progress = Progress(opts.progress, total)
@@ -135,6 +144,7 @@ def convert(opts: Options, store: Store) -> Result:
                     _check_inside(opts, batch.start, batch.points, batch.lengths)
                 for writer in writers:
                     writer.add(batch)
+                update_ranges(result.ranges, batch, result.scalars)
                 result.streamlines += batch.count
                 result.points += len(batch.points)
                 progress.update(result.streamlines, store)
@@ -145,6 +155,7 @@ def convert(opts: Options, store: Store) -> Result:
                 infos.extend(writer.finish())
                 if isinstance(writer, SkeletonWriter):
                     result.segments = sorted(writer.stats)
+                    result.segment_names = {i: st.name for i, st in writer.stats.items()}
             store.publish(infos)
             progress.update(result.streamlines, store, final=True)
     except BaseException:

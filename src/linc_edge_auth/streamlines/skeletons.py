@@ -5,7 +5,9 @@ Contract:
   without a bundle share one last segment); without, segment k holds streamlines
   [(k-1)*group_size, k*group_size) in file order.
 - Vertices stay in RAS+ mm; `info.transform` scales mm to the nanometres of Neuroglancer's
-  skeleton coordinate space. Each vertex carries `orientation` (float32 x 3, |unit tangent|).
+  skeleton coordinate space. Each vertex carries `orientation` (float32 x 3, |unit tangent|),
+  then one float32 per scalar (`scalars.Scalar`, e.g. FA), in that order (info
+  `vertex_attributes`; the precomputed encoding puts attributes after positions and edges).
 - Streamlines are spooled to disk per segment and encoded one segment at a time, so memory is
   bounded by one batch plus the largest segment (`group_size` streamlines without labels).
   In group mode a segment is encoded as soon as the stream has passed it.
@@ -15,6 +17,7 @@ Contract:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,26 +28,31 @@ from neuroglancer.skeleton import Skeleton, SkeletonSource, VertexAttributeInfo
 
 from linc_edge_auth.streamlines.geometry import ranges, streamline_lengths, vertex_orientation
 from linc_edge_auth.streamlines.reader import Batch
+from linc_edge_auth.streamlines.scalars import Scalar, vertex_columns
 from linc_edge_auth.streamlines.store import Store
 
 KEY = "skeletons"
 MM_TO_NM = 1e6
 
 
-def skeleton_source() -> SkeletonSource:
+def skeleton_source(scalars: Sequence[Scalar] = ()) -> SkeletonSource:
     """The `SkeletonSource` whose vertex attributes drive `Skeleton.encode`."""
     dims = neuroglancer.CoordinateSpace(names=["x", "y", "z"], units="m", scales=[1e-3] * 3)
     source = SkeletonSource(dims)
     source.vertex_attributes["orientation"] = VertexAttributeInfo(np.float32, 3)
+    for scalar in scalars:
+        source.vertex_attributes[scalar.id] = VertexAttributeInfo(np.float32, 1)
     return source
 
 
-def skeleton_info() -> dict[str, object]:
+def skeleton_info(scalars: Sequence[Scalar] = ()) -> dict[str, object]:
     s = MM_TO_NM
+    attributes = [{"id": "orientation", "data_type": "float32", "num_components": 3}]
+    attributes += [{"id": c.id, "data_type": "float32", "num_components": 1} for c in scalars]
     return {
         "@type": "neuroglancer_skeletons",
         "transform": [s, 0, 0, 0, 0, s, 0, 0, 0, 0, s, 0],
-        "vertex_attributes": [{"id": "orientation", "data_type": "float32", "num_components": 3}],
+        "vertex_attributes": attributes,
         "segment_properties": "segment_properties",
     }
 
@@ -76,6 +84,7 @@ class SkeletonWriter:
         *,
         group_size: int,
         label_names: dict[int, str] | None = None,
+        scalars: Sequence[Scalar] = (),
     ) -> None:
         self.store = store
         self.spool = spool / "skeletons"
@@ -83,7 +92,8 @@ class SkeletonWriter:
         self.group_size = group_size
         self.label_names = label_names
         self.stats: dict[int, SegmentStats] = {}
-        self.source = skeleton_source()
+        self.scalars = list(scalars)
+        self.source = skeleton_source(self.scalars)
         self._open: set[int] = set()
 
     def _segment_ids(self, batch: Batch) -> npt.NDArray[np.int64]:
@@ -95,6 +105,7 @@ class SkeletonWriter:
     def add(self, batch: Batch) -> None:
         offsets = batch.offsets
         colours = vertex_orientation(batch.points, offsets)
+        columns = vertex_columns(batch, self.scalars) if self.scalars else None
         lengths_mm = streamline_lengths(batch.points, offsets)
         seg = self._segment_ids(batch)
         order = np.argsort(seg, kind="stable")
@@ -110,6 +121,9 @@ class SkeletonWriter:
                 fh.write(colours[idx].tobytes())
             with open(f"{base}.len", "ab") as fh:
                 fh.write((hi - lo).astype(np.int64).tobytes())
+            if columns is not None:
+                with open(f"{base}.val", "ab") as fh:
+                    fh.write(columns[idx].tobytes())
             st = self.stats.setdefault(sid, SegmentStats(self._name(sid)))
             st.streamlines += len(group)
             st.length_sum += float(lengths_mm[group].sum())
@@ -130,7 +144,12 @@ class SkeletonWriter:
         positions = np.fromfile(f"{base}.pos", dtype=np.float32).reshape(-1, 3)
         colours = np.fromfile(f"{base}.rgb", dtype=np.float32).reshape(-1, 3)
         lengths = np.fromfile(f"{base}.len", dtype=np.int64)
-        skeleton = Skeleton(positions, chain_edges(lengths), {"orientation": colours})
+        attributes = {"orientation": colours}
+        if self.scalars:
+            values = np.fromfile(f"{base}.val", dtype=np.float32).reshape(-1, len(self.scalars))
+            attributes.update({c.id: values[:, i] for i, c in enumerate(self.scalars)})
+            Path(f"{base}.val").unlink()
+        skeleton = Skeleton(positions, chain_edges(lengths), attributes)
         self.store.put(f"{KEY}/{out_id or sid}", skeleton.encode(self.source))
         for ext in ("pos", "rgb", "len"):
             Path(f"{base}.{ext}").unlink()
@@ -170,5 +189,5 @@ class SkeletonWriter:
         }
         return [
             (f"{KEY}/segment_properties/info", json.dumps(props).encode()),
-            (f"{KEY}/info", json.dumps(skeleton_info()).encode()),
+            (f"{KEY}/info", json.dumps(skeleton_info(self.scalars)).encode()),
         ]
