@@ -25,7 +25,13 @@ import numpy.typing as npt
 from linc_edge_auth.errors import UserError
 from linc_edge_auth.streamlines.annotations import AnnotationWriter
 from linc_edge_auth.streamlines.reader import Tractogram, open_tractogram
-from linc_edge_auth.streamlines.scalars import Scalar, ScalarRanges, plan_scalars, update_ranges
+from linc_edge_auth.streamlines.scalars import (
+    Scalar,
+    ScalarRanges,
+    find_scalar,
+    plan_scalars,
+    update_ranges,
+)
 from linc_edge_auth.streamlines.skeletons import SkeletonWriter
 from linc_edge_auth.streamlines.store import Store
 from linc_edge_auth.streamlines.volume import VolumeBox
@@ -41,6 +47,7 @@ class Options:
     batch_size: int = 5000
     group_size: int = 1000
     bundle_key: str | None = None
+    color_by: str | None = None  # checked before any write: a scalar of the tractogram
     annotation_limit: int = 2000
     by_id_limit: int = 20000
     tolerance_mm: float = 1.0
@@ -113,6 +120,8 @@ def convert(opts: Options, store: Store) -> Result:
     tract = open_tractogram(opts.input, opts.bundle_key)
     result = Result(scalars=plan_scalars(tract.per_point, tract.per_streamline))
     try:
+        if opts.color_by:
+            find_scalar(result.scalars, opts.color_by)
         with tempfile.TemporaryDirectory(prefix="linc-streamlines-") as spool_dir:
             spool = Path(spool_dir)
             writers: list[SkeletonWriter | AnnotationWriter] = []

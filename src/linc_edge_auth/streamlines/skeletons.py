@@ -12,6 +12,9 @@ Contract:
   bounded by one batch plus the largest segment (`group_size` streamlines without labels).
   In group mode a segment is encoded as soon as the stream has passed it.
 - `finish()` returns the `info` objects (segment properties first, then the skeleton info).
+  Segment properties: `label` (bundle name), `description` ("N streamlines, mean L mm"), and
+  the numbers `streamlines` and `mean_length_mm`, so the segment list names and sizes every
+  bundle while none is selected.
 """
 
 from __future__ import annotations
@@ -163,26 +166,37 @@ class SkeletonWriter:
         for sid in sorted(self._open):
             self._emit(sid)
         ids = sorted(self.stats)
+        counts = [self.stats[i].streamlines for i in ids]
+        means = [
+            round(self.stats[i].length_sum / max(1, self.stats[i].streamlines), 3) for i in ids
+        ]
         props = {
             "@type": "neuroglancer_segment_properties",
             "inline": {
                 "ids": [str(i) for i in ids],
                 "properties": [
                     {"id": "label", "type": "label", "values": [self.stats[i].name for i in ids]},
+                    # Shown beside the label in the segment list, so a bundle's size is visible
+                    # before anyone selects (and downloads) it.
+                    {
+                        "id": "description",
+                        "type": "description",
+                        "values": [
+                            f"{n:,} streamlines, mean {m:.1f} mm"
+                            for n, m in zip(counts, means, strict=True)
+                        ],
+                    },
                     {
                         "id": "streamlines",
                         "type": "number",
                         "data_type": "uint32",
-                        "values": [self.stats[i].streamlines for i in ids],
+                        "values": counts,
                     },
                     {
                         "id": "mean_length_mm",
                         "type": "number",
                         "data_type": "float32",
-                        "values": [
-                            round(self.stats[i].length_sum / max(1, self.stats[i].streamlines), 3)
-                            for i in ids
-                        ],
+                        "values": means,
                     },
                 ],
             },
