@@ -176,16 +176,6 @@ class SkeletonWriter:
                 "ids": [str(i) for i in ids],
                 "properties": [
                     {"id": "label", "type": "label", "values": [self.stats[i].name for i in ids]},
-                    # Shown beside the label in the segment list, so a bundle's size is visible
-                    # before anyone selects (and downloads) it.
-                    {
-                        "id": "description",
-                        "type": "description",
-                        "values": [
-                            f"{n:,} streamlines, mean {m:.1f} mm"
-                            for n, m in zip(counts, means, strict=True)
-                        ],
-                    },
                     {
                         "id": "streamlines",
                         "type": "number",
@@ -197,6 +187,16 @@ class SkeletonWriter:
                         "type": "number",
                         "data_type": "float32",
                         "values": means,
+                    },
+                    # Shown beside the label in the segment list, so a bundle's size is visible
+                    # before anyone selects (and downloads) it.
+                    {
+                        "id": "description",
+                        "type": "description",
+                        "values": [
+                            f"{n:,} streamlines, mean {m:.1f} mm"
+                            for n, m in zip(counts, means, strict=True)
+                        ],
                     },
                 ],
             },
