@@ -54,11 +54,14 @@ def _base_id(name: str) -> str:
 
 
 def plan_scalars(per_point: dict[str, int], per_streamline: dict[str, int]) -> list[Scalar]:
-    """Scalars for {key: components} of a tractogram, ids unique and never a reserved one."""
+    """Scalars for {key: components} of a tractogram, ids unique and never a reserved one.
+
+    Per-point values first, then per-streamline ones, each sorted by key.
+    """
     taken = set(RESERVED)
     out: list[Scalar] = []
     for keys, point in ((per_point, True), (per_streamline, False)):
-        for key, components in keys.items():
+        for key, components in sorted(keys.items()):  # formats differ in key order
             base = _base_id(key)
             for c in range(components):
                 sid = base if components == 1 else f"{base}_{c}"
