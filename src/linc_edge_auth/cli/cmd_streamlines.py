@@ -57,6 +57,7 @@ def register(subparsers: Any) -> None:
     syn.add_argument("--points", type=int, default=32)
     syn.add_argument("--bundles", type=int, default=4)
     syn.add_argument("--seed", type=int, default=0)
+    syn.add_argument("--fa", action="store_true", help="add a per-point FA value (.trk)")
     syn.set_defaults(func=run_synth)
 
 
@@ -66,7 +67,7 @@ def run_synth(args: argparse.Namespace) -> int:
 
     out = synthesize_tractogram(
         args.volume, args.output, count=args.count, points=args.points,
-        bundles=args.bundles, seed=args.seed,
+        bundles=args.bundles, seed=args.seed, fa=args.fa,
     )  # fmt: skip
     print(out)
     return 0

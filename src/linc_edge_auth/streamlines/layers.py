@@ -12,7 +12,14 @@ Contract:
   Both are coloured by orientation, or by a scalar (`color_by`) with Neuroglancer's jet map.
 - `select_bundles(names, wanted)` turns `--bundles` (labels, or segment ids) into segment ids.
 - `streamlines_state(base_url, ..., volume=...)` is `viewer_state.build_state` of the volume
-  layer (if any) and those layers, in `xy-3d`, with millimetre x/y/z display dimensions.
+  layer (if any) and those layers, in `xy-3d`, with millimetre x/y/z display dimensions. The
+  annotation layer's `projectionAnnotationSpacing` / `crossSectionAnnotationSpacing` (pixels
+  between annotations that Neuroglancer aims for; its default is 8) are set to
+  `ANNOTATION_SPACING`: Neuroglancer walks the spatial index from the coarse level down until
+  the view holds (panel pixels / spacing^2) annotations, and fetches whole cells of every level
+  it walks. At 8 a whole-brain 3D view walks two levels (tens of thousands of streamlines);
+  at 20 it stops at the coarse subsample (measured: benchmarks/streamlines_link_bench.py), and
+  zooming in or lowering the slider (Rendering tab) brings finer levels.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from linc_edge_auth.viewer_state import LayerSpec, build_state
 
 SKELETON_SHADER = "void main() {\n  emitRGB(orientation);\n}\n"
 ANNOTATION_SHADER = "void main() {\n  setColor(prop_orientation());\n}\n"
+ANNOTATION_SPACING = 20
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,13 @@ def streamlines_state(
         base_url, outputs=outputs, segments=segments, name=name, color_by=color_by
     )
     state = build_state(([volume] if volume else []) + layers, layout="xy-3d")
+    for spec in layers:
+        if spec.layer_type == "annotation":
+            # The Python wrapper has no field for these; the JSON keeps them (Neuroglancer's).
+            layer = state.layers[spec.name].layer.to_json()
+            layer["projectionAnnotationSpacing"] = ANNOTATION_SPACING
+            layer["crossSectionAnnotationSpacing"] = ANNOTATION_SPACING
+            state.layers[spec.name] = neuroglancer.AnnotationLayer(layer)
     state.dimensions = neuroglancer.CoordinateSpace(
         names=["x", "y", "z"], units="m", scales=[1e-3] * 3
     )
