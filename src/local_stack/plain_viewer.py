@@ -6,17 +6,18 @@ Contract:
   a link makes the stock viewer fetch, nothing else. `.origin` is `http://127.0.0.1:PORT`;
   `.log` lists `(path, status, bytes)` per response; `fetched(prefix)` sums the bytes of the
   data responses under `/data/PREFIX`; `reset()` clears the log.
-- `settle(page, url)` opens `url` and waits until every layer's data sources loaded and no data
-  request has arrived for `quiet_s` seconds (the first view is complete), at most `timeout_s`.
-  It returns each layer's status from Neuroglancer's own objects: whether it loaded, its data
-  source errors, its shader error (`None` once compiled without error, `"not compiled"` before),
-  and the annotation property ids it knows.
+- `settle(page, url)` opens `url` and waits until every layer of the URL's state exists and has
+  loaded its data sources, and no data request has arrived for `quiet_s` seconds (the first
+  view is complete), at most `timeout_s`. It returns each layer's status from Neuroglancer's
+  own objects: whether it loaded, its data source errors, its shader error (`None` once
+  compiled without error, `"not compiled"` before), and the annotation property ids it knows.
 The local stack's signed-cookie path is tested elsewhere; this origin is for byte counts.
 """
 
 from __future__ import annotations
 
 import http.server
+import json
 import mimetypes
 import threading
 import time
@@ -49,7 +50,7 @@ LAYER_STATUS_JS = """() => viewer.layerManager.managedLayers.map(m => {
 class _Handler(http.server.BaseHTTPRequestHandler):
     server: _Server
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's spelling
+    def do_GET(self) -> None:  # http.server's spelling
         path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
         file = self.server.resolve(path)
         if file is None:
@@ -132,12 +133,14 @@ class PlainViewer:
     ) -> list[dict[str, Any]]:
         started = time.monotonic()
         self._server.last_data = started
+        fragment = urllib.parse.unquote(url.partition("#!")[2]) or "{}"
+        expected = len(json.loads(fragment).get("layers", []))
         page.goto(url)
         page.wait_for_selector(".neuroglancer-layer-item", timeout=timeout_s * 1000)
         while True:
             layers: list[dict[str, Any]] = page.evaluate(LAYER_STATUS_JS)
             now = time.monotonic()
-            loaded = bool(layers) and all(layer["loaded"] for layer in layers)
+            loaded = len(layers) >= max(expected, 1) and all(x["loaded"] for x in layers)
             if (loaded and now - self._server.last_data > quiet_s) or now - started > timeout_s:
                 return layers
             page.wait_for_timeout(250)

@@ -26,6 +26,7 @@ import pytest
 from linc_edge_auth import cli
 from linc_edge_auth.streamlines.synth import synthesize_tractogram
 from local_stack.plain_viewer import PlainViewer
+from tests.local_stack.test_browser_layers import _changed_pixels, _panel_3d
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -95,11 +96,26 @@ def test_link_opens_on_the_whole_brain_view(converted: Any, browser_context: Any
     written = sum(f.stat().st_size for f in (data / "tracts/annotations").rglob("*") if f.is_file())
     assert viewer.fetched("tracts/annotations/") < written / 2, (viewer.fetched(), written)
 
-    # The segment list names each bundle with its size.
-    page.locator(".neuroglancer-layer-item", has_text="t (bundles)").click()
-    page.get_by_text("Seg.", exact=True).click()
-    page.wait_for_selector("text=bundle 0", timeout=20_000)
-    assert page.get_by_text(f"{COUNT // 4:,} streamlines", exact=False).count() >= 1
+    # The coarse level alone draws the whole brain: hiding the layer changes the 3D panel.
+    shown = _panel_3d(page)
+    state = json.loads(urllib.parse.unquote(link.partition("#!")[2]))
+    for layer in state["layers"]:
+        layer["visible"] = layer["type"] != "annotation"
+    viewer.settle(page, link.partition("#!")[0] + "#!" + urllib.parse.quote(json.dumps(state)))
+    assert _changed_pixels(shown, _panel_3d(page)) > 300, "the whole-brain layer drew nothing"
+
+    # The segment list (the bundles layer's "Seg." tab) names each bundle with its size.
+    for layer in state["layers"]:
+        layer["visible"] = True
+        if layer["type"] == "segmentation":
+            layer["tab"] = "segments"
+    state["selectedLayer"] = {"layer": "t (bundles)", "visible": True}
+    viewer.settle(page, link.partition("#!")[0] + "#!" + urllib.parse.quote(json.dumps(state)))
+    for bundle in range(4):
+        entry = page.locator(".neuroglancer-segment-list-entry", has_text=f"bundle {bundle}")
+        entry.first.wait_for(timeout=20_000)
+        counts = entry.first.locator(".neuroglancer-segment-list-entry-extra-property")
+        assert str(COUNT // 4) in counts.all_inner_texts(), counts.all_inner_texts()
 
 
 def test_selected_bundle_is_coloured_by_fa(converted: Any, browser_context: Any) -> None:

@@ -19,7 +19,9 @@ Contract:
   the view holds (panel pixels / spacing^2) annotations, and fetches whole cells of every level
   it walks. At 8 a whole-brain 3D view walks two levels (tens of thousands of streamlines);
   at 20 it stops at the coarse subsample (measured: benchmarks/streamlines_link_bench.py), and
-  zooming in or lowering the slider (Rendering tab) brings finer levels.
+  zooming in or lowering the slider (Rendering tab) brings finer levels. The skeleton layer's
+  segment query is `BUNDLE_QUERY`: the segment list sorts bundles by size and shows the count
+  column (Neuroglancer shows a number property only when the query names it).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from linc_edge_auth.viewer_state import LayerSpec, build_state
 SKELETON_SHADER = "void main() {\n  emitRGB(orientation);\n}\n"
 ANNOTATION_SHADER = "void main() {\n  setColor(prop_orientation());\n}\n"
 ANNOTATION_SPACING = 20
+BUNDLE_QUERY = ">streamlines"
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ def streamlines_state(
     )
     state = build_state(([volume] if volume else []) + layers, layout="xy-3d")
     for spec in layers:
+        if spec.layer_type == "segmentation":
+            state.layers[spec.name].segment_query = BUNDLE_QUERY
         if spec.layer_type == "annotation":
             # The Python wrapper has no field for these; the JSON keeps them (Neuroglancer's).
             layer = state.layers[spec.name].layer.to_json()

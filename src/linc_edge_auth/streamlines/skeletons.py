@@ -12,9 +12,9 @@ Contract:
   bounded by one batch plus the largest segment (`group_size` streamlines without labels).
   In group mode a segment is encoded as soon as the stream has passed it.
 - `finish()` returns the `info` objects (segment properties first, then the skeleton info).
-  Segment properties: `label` (bundle name), `description` ("N streamlines, mean L mm"), and
-  the numbers `streamlines` and `mean_length_mm`, so the segment list names and sizes every
-  bundle while none is selected.
+  Segment properties: `label` (bundle name) and the numbers `streamlines` and `mean_length_mm`,
+  which Neuroglancer's segment list shows as columns: every bundle is listed by name and size
+  while none is selected.
 """
 
 from __future__ import annotations
@@ -187,16 +187,6 @@ class SkeletonWriter:
                         "type": "number",
                         "data_type": "float32",
                         "values": means,
-                    },
-                    # Shown beside the label in the segment list, so a bundle's size is visible
-                    # before anyone selects (and downloads) it.
-                    {
-                        "id": "description",
-                        "type": "description",
-                        "values": [
-                            f"{n:,} streamlines, mean {m:.1f} mm"
-                            for n, m in zip(counts, means, strict=True)
-                        ],
                     },
                 ],
             },

@@ -99,8 +99,6 @@ def test_trx_groups_become_segments(tmp_path: Path, vol: volume.VolumeBox) -> No
     by_id = {p["id"]: p for p in inline["properties"]}
     assert by_id["label"]["values"] == ["left", "right"]
     assert by_id["streamlines"]["values"] == [2, 1]
-    assert by_id["description"]["type"] == "description"
-    assert by_id["description"]["values"][0].startswith("2 streamlines, mean ")
 
 
 def test_skeleton_round_trip_edges_and_orientation(tmp_path: Path, vol: volume.VolumeBox) -> None:
