@@ -28,8 +28,12 @@ from typing import Any
 
 LAYER_STATUS_JS = """() => viewer.layerManager.managedLayers.map(m => {
   const layer = m.layer;
+  // Segmentation layers carry an (unused) annotation display state too: their skeleton
+  // shader's error lives on displayState, an annotation layer's on annotationDisplayState.
+  const skeletal = layer !== null && layer.displayState !== undefined
+    && layer.displayState.skeletonRenderingOptions !== undefined;
   const shader = layer === null ? undefined
-    : (layer.annotationDisplayState ?? layer.displayState ?? {}).shaderError;
+    : skeletal ? layer.displayState.shaderError : (layer.annotationDisplayState ?? {}).shaderError;
   const err = shader === undefined ? 'no shader' : shader.value === undefined ? 'not compiled'
     : shader.value === null ? null : String(shader.value.message || shader.value);
   const states = layer === null || layer.annotationStates === undefined ? []
