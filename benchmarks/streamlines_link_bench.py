@@ -12,12 +12,14 @@ conversion wrote, so the growth with size can be read off (and extrapolated to 1
 from __future__ import annotations
 
 import gzip
+import importlib
 import os
 import tempfile
 import time
 from contextlib import redirect_stdout
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +31,7 @@ BLOB = "blobs/0b1c2d3e-4f50-4617-8283-94a5b6c7d8e9"
 
 
 def _volume(path: Path) -> Path:
-    import nibabel as nib
+    nib: Any = importlib.import_module("nibabel")  # untyped
 
     ijk = np.indices((96, 112, 96)).astype(np.float32)
     r = ((ijk[0] - 48) / 40) ** 2 + ((ijk[1] - 56) / 50) ** 2 + ((ijk[2] - 48) / 40) ** 2
