@@ -10,22 +10,22 @@ Contract:
   `length_mm` (float32) and `orientation` (rgb, |end - start| colour). Record: uint32le point
   count, the points as float32le, the properties, zero padding to 4 bytes (Neuroglancer 2.41's
   polyline encoding).
-- Spatial index, coarse to fine: level 0 is one cell over [lower, upper); each next level halves
-  the longer cell sides. Every streamline gets a pseudo-random u in [0, 1) from its id and is
-  emitted at the first level whose cumulative share exceeds u, so coarse levels hold a uniform
-  subsample (about `limit` per cell) and the finest level the rest. A streamline is written to
-  every cell of its level that one of its vertices falls in. `limit` in the info is the largest
-  cell count actually written for that level. Cell lists are shuffled (seeded) on assembly.
-- Bounded memory: records are spooled to disk per cell; assembly streams one cell at a time
-  (plus 16 bytes of index per annotation of that cell).
-- `by_id` files are written when the tractogram has at most `by_id_limit` streamlines.
+- Spatial index: `spatial_index.SpatialIndex` (levels assigned as `annotations.md` describes,
+  no cell above `limit` except possibly on the finest grid, no empty level declared). A
+  streamline is written to every cell of its level that one of its vertices falls in; `limit` in
+  the info is the largest cell count actually written for that level; cell lists are shuffled
+  (seeded).
+- Records are spooled once, in id order (`sharding.ChunkSpool`); the `by_id` index is written
+  for every streamline, and the cells are assembled from that spool one at a time.
+- `sharded=True`: `by_id` and every spatial level are `neuroglancer_uint64_sharded_v1` (keys:
+  the annotation id; the compressed Morton code of the cell). Otherwise one file per key.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
-import math
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import neuroglancer
@@ -34,6 +34,14 @@ import numpy.typing as npt
 
 from linc_edge_auth.streamlines.geometry import streamline_lengths, streamline_rgb
 from linc_edge_auth.streamlines.reader import Batch
+from linc_edge_auth.streamlines.sharding import (
+    ChunkSpool,
+    ShardSpec,
+    choose_spec,
+    compressed_morton_code,
+    slices,
+)
+from linc_edge_auth.streamlines.spatial_index import SpatialIndex
 from linc_edge_auth.streamlines.store import Store
 
 KEY = "annotations"
@@ -42,40 +50,6 @@ PROPERTIES = (
     neuroglancer.AnnotationPropertySpec(id="orientation", type="rgb", description="end-to-end"),
 )
 PROPERTY_BYTES = 8  # float32 + rgb + 1 padding byte
-_CHUNK = 65536  # records copied per step during assembly
-
-
-def level_grids(
-    lower: npt.NDArray[np.float64], upper: npt.NDArray[np.float64], levels: int
-) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
-    """[(grid_shape, chunk_size)] per level; each chunk_size divides the previous one."""
-    size = np.maximum(upper - lower, 1e-3)
-    grid = np.ones(3, np.int64)
-    out = []
-    for _ in range(levels):
-        out.append((grid.copy(), size / grid))
-        chunk = size / grid
-        grid = np.where(chunk >= chunk.max() / math.sqrt(2), grid * 2, grid)
-    return out
-
-
-def choose_levels(total: int, limit: int, max_levels: int = 6) -> int:
-    """Enough levels that the finest one holds about `limit` annotations per cell."""
-    levels, cells = 1, 1
-    while levels < max_levels and total > limit * cells:
-        levels, cells = levels + 1, cells * 8
-    return levels
-
-
-def uniform_from_ids(ids: npt.NDArray[np.int64], seed: int) -> npt.NDArray[np.float64]:
-    """splitmix64(id ^ seed) -> [0, 1): a reproducible random number per streamline."""
-    with np.errstate(over="ignore"):
-        z = ids.astype(np.uint64) ^ np.uint64(seed)
-        z = z + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    return np.asarray((z >> np.uint64(11)).astype(np.float64) / float(1 << 53))
 
 
 def encode_polylines(
@@ -109,93 +83,68 @@ class AnnotationWriter:
         upper: npt.NDArray[np.float64],
         total: int,
         limit: int = 2000,
-        by_id_limit: int = 20000,
+        sharded: bool = False,
         seed: int = 0x5EED,
     ) -> None:
         self.store = store
-        self.spool = spool / "annotations"
-        self.spool.mkdir(parents=True, exist_ok=True)
         self.lower = np.asarray(lower, np.float64)
         self.upper = np.asarray(upper, np.float64)
-        self.levels = level_grids(self.lower, self.upper, choose_levels(total, limit))
-        cells = np.array([int(np.prod(g)) for g, _ in self.levels], np.float64)
-        share = np.cumsum(np.minimum(1.0, limit * cells / max(total, 1)))
-        share[-1] = 1.0
-        self.thresholds = np.minimum(share, 1.0)
-        self.write_by_id = total <= by_id_limit
+        self.sharded = sharded
         self.seed = seed
-        self.counts: dict[tuple[int, int], int] = {}
+        self.spool = spool / "annotations"
+        self.records = ChunkSpool(self.spool / "by_id")
+        self.index = SpatialIndex(self.spool, self.lower, self.upper, total=total, limit=limit,
+                                  seed=seed)  # fmt: skip
 
     def add(self, batch: Batch) -> None:
-        offsets = batch.offsets
-        records, rec = encode_polylines(batch.points, offsets)
-        ids = batch.start + np.arange(batch.count, dtype=np.int64)
-        if self.write_by_id:
-            for i, aid in enumerate(ids.tolist()):
-                self.store.put(f"{KEY}/by_id/{aid}", records[rec[i] : rec[i + 1]].tobytes())
-        level = np.searchsorted(self.thresholds, uniform_from_ids(ids, self.seed), side="right")
-        level = np.minimum(level, len(self.levels) - 1)
-        vlevel = np.repeat(level, batch.lengths)
-        key = np.empty(len(batch.points), np.int64)
-        for n, (grid, chunk) in enumerate(self.levels):
-            mask = vlevel == n
-            cell = np.floor((batch.points[mask] - self.lower) / chunk).astype(np.int64)
-            cell = np.clip(cell, 0, grid - 1)
-            flat = cell[:, 0] + grid[0] * (cell[:, 1] + grid[1] * cell[:, 2])
-            key[mask] = n * (1 << 40) + flat
-        owner = np.repeat(np.arange(batch.count, dtype=np.int64), batch.lengths)
-        pairs = np.unique(np.stack([key, owner], axis=1), axis=0)  # sorted by cell, then id
-        splits = np.flatnonzero(np.diff(pairs[:, 0])) + 1
-        for group in np.split(pairs, splits):
-            k = int(group[0, 0])
-            members = group[:, 1]
-            base = self.spool / str(k)
-            view = records.data  # slices are views: no per-byte index, no copy
-            with open(f"{base}.rec", "ab") as fh:
-                fh.writelines(
-                    view[a:z]
-                    for a, z in zip(rec[members].tolist(), rec[members + 1].tolist(), strict=True)
-                )
-            with open(f"{base}.ids", "ab") as fh:
-                fh.write(ids[members].astype("<u8").tobytes())
-            with open(f"{base}.size", "ab") as fh:
-                fh.write((rec[members + 1] - rec[members]).astype("<i8").tobytes())
-            cell_key = (k >> 40, k & ((1 << 40) - 1))
-            self.counts[cell_key] = self.counts.get(cell_key, 0) + len(members)
-
-    def _assemble(self, k: int, rng: np.random.Generator) -> Path:
-        base = self.spool / str(k)
-        sizes = np.fromfile(f"{base}.size", dtype="<i8")
-        ids = np.fromfile(f"{base}.ids", dtype="<u8")
-        starts = np.zeros(len(sizes), np.int64)
-        np.cumsum(sizes[:-1], out=starts[1:])
-        perm = rng.permutation(len(sizes))
-        records = np.memmap(f"{base}.rec", dtype=np.uint8, mode="r")
-        fd, name = tempfile.mkstemp(prefix="cell-", dir=self.spool)
-        with open(fd, "wb") as out:
-            out.write(np.uint64(len(sizes)).astype("<u8").tobytes())
-            view = records.data
-            for lo in range(0, len(perm), _CHUNK):
-                pick = perm[lo : lo + _CHUNK]
-                a, z = starts[pick].tolist(), (starts[pick] + sizes[pick]).tolist()
-                out.writelines(view[i:j] for i, j in zip(a, z, strict=True))
-            view.release()
-            out.write(ids[perm].tobytes())
-        del records
-        for ext in ("rec", "ids", "size"):
-            Path(f"{base}.{ext}").unlink()
-        return Path(name)
+        records, rec = encode_polylines(batch.points, batch.offsets)
+        self.records.add_many(batch.ids, records, rec)
+        self.index.add(batch.points, batch.lengths, batch.ids)
 
     def finish(self) -> list[tuple[str, bytes]]:
+        keys, starts, sizes = self.records.table()
+        source = np.memmap(self.records.data, dtype=np.uint8, mode="r")
+        view = source.data
         rng = np.random.default_rng(self.seed)
-        limits = [1] * len(self.levels)
-        for (n, flat), count in sorted(self.counts.items()):
-            grid = self.levels[n][0]
-            x, rest = flat % grid[0], flat // grid[0]
-            y, z = rest % grid[1], rest // grid[1]
-            path = self._assemble(n * (1 << 40) + flat, rng)
-            self.store.put_file(f"{KEY}/spatial{n}/{x}_{y}_{z}", path)
-            limits[n] = max(limits[n], count)
+        spatial: list[dict[str, object]] = []
+        spools: dict[int, tuple[ChunkSpool, npt.NDArray[np.int64], dict[str, object]]] = {}
+        for n, grid, cells in self.index.levels():
+            if n not in spools:
+                chunk = (self.upper - self.lower) / grid
+                entry: dict[str, object] = {
+                    "key": f"spatial{len(spools)}",
+                    "grid_shape": [int(g) for g in grid],
+                    "chunk_size": [float(c) for c in chunk],
+                    "limit": 1,
+                }
+                spools[n] = (ChunkSpool(self.spool / f"spatial{n}"), grid, entry)
+                spatial.append(entry)
+            level, _, entry = spools[n]
+            for xyz, ids in cells:
+                ids = ids[rng.permutation(len(ids))]
+                rows = np.searchsorted(keys, ids.astype(np.uint64))
+                level.add_parts(
+                    self._cell_key(xyz, grid),
+                    itertools.chain(
+                        [np.uint64(len(ids)).astype("<u8").tobytes()],
+                        slices(view, starts[rows], sizes[rows]),
+                        [ids.astype("<u8").tobytes()],
+                    ),
+                )
+                entry["limit"] = max(int(entry["limit"]), len(ids))  # type: ignore[call-overload]
+        view.release()
+        del source
+        for level, grid, entry in spools.values():
+            spec = self._spec(level) if self.sharded else None
+            names = _cell_name(grid)
+            self.store_chunks(level, f"{KEY}/{entry['key']}", spec, names)
+            if spec is not None:
+                entry["sharding"] = spec.to_json()
+        by_id: dict[str, object] = {"key": "by_id"}
+        spec = self._spec(self.records) if self.sharded else None
+        self.store_chunks(self.records, f"{KEY}/by_id", spec, str)
+        if spec is not None:
+            by_id["sharding"] = spec.to_json()
         info = {
             "@type": "neuroglancer_annotations_v1",
             "dimensions": {"x": [1e-3, "m"], "y": [1e-3, "m"], "z": [1e-3, "m"]},
@@ -204,15 +153,28 @@ class AnnotationWriter:
             "annotation_type": "POLYLINE",
             "properties": [p.to_json() for p in PROPERTIES],
             "relationships": [],
-            "by_id": {"key": "by_id"},
-            "spatial": [
-                {
-                    "key": f"spatial{n}",
-                    "grid_shape": [int(g) for g in grid],
-                    "chunk_size": [float(c) for c in chunk],
-                    "limit": limits[n],
-                }
-                for n, (grid, chunk) in enumerate(self.levels)
-            ],
+            "by_id": by_id,
+            "spatial": spatial,
         }
         return [(f"{KEY}/info", json.dumps(info).encode())]
+
+    def _cell_key(self, xyz: npt.NDArray[np.int64], grid: npt.NDArray[np.int64]) -> int:
+        if self.sharded:
+            return int(compressed_morton_code(xyz[None, :], grid)[0])
+        return int(xyz[0] + grid[0] * (xyz[1] + grid[1] * xyz[2]))
+
+    @staticmethod
+    def _spec(spool: ChunkSpool) -> ShardSpec:
+        keys, _, _ = spool.table()
+        return choose_spec(int(keys.max()) if len(keys) else 0, len(keys), spool.bytes)
+
+    def store_chunks(
+        self, spool: ChunkSpool, prefix: str, spec: ShardSpec | None, name: Callable[[int], str]
+    ) -> None:
+        spool.publish(self.store, prefix, spec, name)
+
+
+def _cell_name(grid: npt.NDArray[np.int64]) -> Callable[[int], str]:
+    """Unsharded cell file name `x_y_z` from the flat key used when not sharded."""
+    gx, gy = int(grid[0]), int(grid[1])
+    return lambda flat: f"{flat % gx}_{(flat // gx) % gy}_{flat // (gx * gy)}"

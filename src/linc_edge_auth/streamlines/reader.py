@@ -47,10 +47,27 @@ class Batch:
     points: npt.NDArray[np.float32]  # (P, 3) RAS+ mm, all streamlines concatenated
     lengths: npt.NDArray[np.int64]  # (n,) points per streamline
     labels: npt.NDArray[np.int64] | None = None  # (n,) bundle index, -1 for none
+    index: npt.NDArray[np.int64] | None = None  # (n,) file index when not start + arange(n)
 
     @property
     def count(self) -> int:
         return int(self.lengths.shape[0])
+
+    @property
+    def ids(self) -> npt.NDArray[np.int64]:
+        """Index of each streamline in the file (the annotation id)."""
+        if self.index is not None:
+            return self.index
+        return self.start + np.arange(self.count, dtype=np.int64)
+
+    def without_short(self, min_points: int = 2) -> Batch:
+        """The streamlines with at least `min_points` points, keeping their file index."""
+        keep = self.lengths >= min_points
+        if keep.all():
+            return self
+        vertex = np.repeat(keep, self.lengths)
+        labels = self.labels[keep] if self.labels is not None else None
+        return Batch(self.start, self.points[vertex], self.lengths[keep], labels, self.ids[keep])
 
     @property
     def offsets(self) -> npt.NDArray[np.int64]:
@@ -65,6 +82,8 @@ class Tractogram:
     declared_count: int | None  # from the header, when the format records it
     _iter: Any = field(repr=False)
     label_names: dict[int, str] = field(default_factory=dict)
+    # RAS+ mm box of the header's reference grid (trk, trx), when it describes a real grid.
+    reference_box: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None
 
     def batches(self, size: int) -> Iterator[Batch]:
         if size < 1:
@@ -82,6 +101,22 @@ def open_tractogram(path: str | Path, bundle_key: str | None = None) -> Tractogr
     if suffix == ".trx":
         return _open_trx(p, bundle_key)
     return _open_nibabel(p, bundle_key)
+
+
+def reference_box(
+    affine: Any, dimensions: Any
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
+    """World box of a voxel grid (voxel centres at integers), or None for a placeholder grid."""
+    try:
+        aff = np.asarray(affine, np.float64).reshape(4, 4)
+        dims = np.asarray(dimensions, np.float64).reshape(3)
+    except (TypeError, ValueError):
+        return None
+    if (dims < 2).any() or not np.isfinite(aff).all() or abs(np.linalg.det(aff[:3, :3])) < 1e-9:
+        return None
+    corners = np.array(np.meshgrid(*[[-0.5, d - 0.5] for d in dims], indexing="ij")).reshape(3, -1)
+    world = aff[:3, :3] @ corners + aff[:3, 3:4]
+    return world.min(axis=1), world.max(axis=1)
 
 
 def _check_points(path: Path, start: int, pts: npt.NDArray[np.float32]) -> None:
@@ -143,7 +178,11 @@ def _open_nibabel(path: Path, bundle_key: str | None) -> Tractogram:
         if pts:
             yield _batch(path, start, pts, labels if bundle_key else None)
 
-    return Tractogram(path, declared_count, iterate, names)
+    box = None
+    if path.suffix.lower() == ".trk":
+        box = reference_box(tfile.header.get(nibs.Field.VOXEL_TO_RASMM),
+                            tfile.header.get(nibs.Field.DIMENSIONS))  # fmt: skip
+    return Tractogram(path, declared_count, iterate, names, box)
 
 
 def _per_streamline(path: Path, tfile: Any, key: str) -> Any:
@@ -226,4 +265,5 @@ def _open_trx(path: Path, bundle_key: str | None) -> Tractogram:
                     labels[i] = label_of[v]
             yield Batch(start, points, np.asarray(lengths[start:stop], dtype=np.int64), labels)
 
-    return Tractogram(path, total, iterate, names)
+    box = reference_box(trx.header.get("VOXEL_TO_RASMM"), trx.header.get("DIMENSIONS"))
+    return Tractogram(path, total, iterate, names, box)
