@@ -3,7 +3,8 @@
 Contract:
 - Grids: level 0 is one cell over [lower, upper); each next level halves the longer cell sides
   (`level_grids`), so every chunk_size divides the previous one. The finest grid is chosen up
-  front (`choose_levels(total, limit) + 1` levels, at most `MAX_LEVELS`); fewer may be declared.
+  front (`choose_levels(total, limit) + SPARE_LEVELS` levels, at most `MAX_LEVELS`); fewer
+  may be declared.
 - During the stream, `add(points, lengths, ids)` records each (finest cell, streamline id) pair
   once (a streamline is in every cell one of its vertices falls in), as int64 pairs appended to
   one spool file: 16 bytes per pair on disk, nothing per pair in memory.
@@ -27,6 +28,9 @@ import numpy as np
 import numpy.typing as npt
 
 MAX_LEVELS = 7
+# Levels beyond what uniform data would need: tractograms are dense along bundles, and the
+# finest grid is the only one that cannot push its excess further down.
+SPARE_LEVELS = 2
 PAIRS_IN_MEMORY = 4_000_000
 I64 = npt.NDArray[np.int64]
 
@@ -77,7 +81,8 @@ class SpatialIndex:
     ) -> None:
         self.lower, self.upper = lower, upper
         self.limit, self.seed = max(1, limit), seed
-        self.grids = level_grids(lower, upper, min(MAX_LEVELS, choose_levels(total, limit) + 1))
+        depth = min(MAX_LEVELS, choose_levels(total, limit) + SPARE_LEVELS)
+        self.grids = level_grids(lower, upper, depth)
         self.finest, self.chunk = self.grids[-1]
         self.path = spool / "members.bin"
         self._fh = open(self.path, "wb")  # noqa: SIM115 - closed in levels()
