@@ -127,7 +127,9 @@ def convert(opts: Options, store: Store) -> Result:
     tract = open_tractogram(opts.input, opts.bundle_key)
     result = Result()
     try:
-        with tempfile.TemporaryDirectory(prefix="linc-streamlines-") as spool_dir:
+        with tempfile.TemporaryDirectory(
+            prefix=".linc-streamlines-", dir=store.scratch
+        ) as spool_dir:
             spool = Path(spool_dir)
             writers: list[SkeletonWriter | AnnotationWriter] = []
             total = tract.declared_count
