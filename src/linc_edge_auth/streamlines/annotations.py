@@ -143,6 +143,7 @@ class AnnotationWriter:
                         slices(view, starts[rows], sizes[rows]),
                         [ids.astype("<u8").tobytes()],
                     ),
+                    8 + 8 * len(ids) + int(sizes[rows].sum()),
                 )
                 entry["limit"] = max(int(entry["limit"]), len(ids))  # type: ignore[call-overload]
         view.release()

@@ -110,14 +110,13 @@ class ChunkSpool:
         self.bytes = 0
 
     def add(self, key: int, data: bytes | memoryview) -> None:
-        self.add_parts(key, [data])
+        self.add_parts(key, [data], len(data))
 
-    def add_parts(self, key: int, parts: Iterable[bytes | memoryview]) -> None:
-        """One chunk written piece by piece, never joined in memory."""
-        size = 0
-        for part in parts:
-            self._fh.write(part)
-            size += len(part)
+    def add_parts(self, key: int, parts: Iterable[bytes | memoryview], size: int) -> None:
+        """One chunk of `size` bytes written piece by piece, never joined in memory."""
+        before = self._fh.tell()
+        self._fh.writelines(parts)
+        assert self._fh.tell() - before == size, "chunk size differs from its parts"
         self._keys.append(np.array([key], np.uint64))
         self._sizes.append(np.array([size], np.int64))
         self.bytes += size

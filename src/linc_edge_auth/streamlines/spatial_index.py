@@ -97,12 +97,16 @@ class SpatialIndex:
             self._coarse.append(c[:, 0] + grid[0] * (c[:, 1] + grid[1] * c[:, 2]))
 
     def add(self, points: npt.NDArray[np.float32], lengths: I64, ids: I64) -> None:
-        cell = np.floor((points - self.lower) / self.chunk).astype(np.int64)
+        cell = ((points - self.lower) / self.chunk).astype(np.int64)  # >= 0 inside the box
         np.clip(cell, 0, self.finest - 1, out=cell)
         flat = cell[:, 0] + self.finest[0] * (cell[:, 1] + self.finest[1] * cell[:, 2])
         owner = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-        # One int64 key per (cell, streamline): a 1-D sort, not np.unique(axis=0) on rows.
-        key = np.unique(flat * len(lengths) + owner)
+        # One int64 key per (cell, streamline): a 1-D sort, not np.unique(axis=0) on rows. Runs
+        # of vertices in one cell collapse first, so the sort sees cell crossings, not vertices.
+        key = flat * len(lengths) + owner
+        if len(key) > 1:
+            key = key[np.concatenate([[True], key[1:] != key[:-1]])]
+        key = np.unique(key)
         pairs = np.stack([key // len(lengths), ids[key % len(lengths)]], axis=1)
         self._fh.write(pairs.astype("<i8").tobytes())
         self._batches.append(len(pairs))
