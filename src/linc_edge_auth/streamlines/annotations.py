@@ -14,7 +14,7 @@ Contract:
   no cell above `limit` except possibly on the finest grid, no empty level declared). A
   streamline is written to every cell of its level that one of its vertices falls in; `limit` in
   the info is the largest cell count actually written for that level; cell lists are shuffled
-  (seeded).
+  (by a hash of id and cell, so both layouts hold the same bytes).
 - Records are spooled once, in id order (`sharding.ChunkSpool`); the `by_id` index is written
   for every streamline, and the cells are assembled from that spool one at a time.
 - `sharded=True`: `by_id` and every spatial level are `neuroglancer_uint64_sharded_v1` (keys:
@@ -37,11 +37,12 @@ from linc_edge_auth.streamlines.reader import Batch
 from linc_edge_auth.streamlines.sharding import (
     ChunkSpool,
     ShardSpec,
+    ShardStream,
     choose_spec,
     compressed_morton_code,
     slices,
 )
-from linc_edge_auth.streamlines.spatial_index import SpatialIndex
+from linc_edge_auth.streamlines.spatial_index import SpatialIndex, uniform_from_ids
 from linc_edge_auth.streamlines.store import Store
 
 KEY = "annotations"
@@ -49,6 +50,7 @@ PROPERTIES = (
     neuroglancer.AnnotationPropertySpec(id="length_mm", type="float32", description="length (mm)"),
     neuroglancer.AnnotationPropertySpec(id="orientation", type="rgb", description="end-to-end"),
 )
+I64 = npt.NDArray[np.int64]
 PROPERTY_BYTES = 8  # float32 + rgb + 1 padding byte
 
 
@@ -118,25 +120,40 @@ class AnnotationWriter:
         keys, starts, sizes = self.records.table()
         source = np.memmap(self.records.data, dtype=np.uint8, mode="r")
         view = source.data
-        rng = np.random.default_rng(self.seed)
+        mean_record = self.records.bytes / max(1, len(keys))
         spatial: list[dict[str, object]] = []
-        spools: dict[int, tuple[ChunkSpool, npt.NDArray[np.int64], dict[str, object]]] = {}
-        for n, grid, cells in self.index.levels():
-            if n not in spools:
-                chunk = (self.upper - self.lower) / grid
-                entry: dict[str, object] = {
-                    "key": f"spatial{len(spools)}",
-                    "grid_shape": [int(g) for g in grid],
-                    "chunk_size": [float(c) for c in chunk],
-                    "limit": 1,
-                }
-                spools[n] = (ChunkSpool(self.spool / f"spatial{n}"), grid, entry)
-                spatial.append(entry)
-            level, _, entry = spools[n]
+        outs: dict[int, ChunkSpool | ShardStream] = {}
+
+        def order(n: int, grid: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> I64:
+            """Open level n's output; the sharded one wants its cells in shard order."""
+            entry: dict[str, object] = {
+                "key": f"spatial{len(spatial)}",
+                "grid_shape": [int(g) for g in grid],
+                "chunk_size": [float(c) for c in (self.upper - self.lower) / grid],
+                "limit": int(counts.max()),
+            }
+            spatial.append(entry)
+            folder = self.spool / f"spatial{n}"
+            if not self.sharded:
+                outs[n] = ChunkSpool(folder)
+                return np.arange(len(counts))
+            xyz = np.stack(np.unravel_index(np.arange(len(counts)), grid, order="F"), axis=1)
+            morton = compressed_morton_code(xyz, grid)
+            used = counts > 0
+            estimate = int(counts.sum() * mean_record + 16 * used.sum())
+            spec = choose_spec(int(morton[used].max()), int(used.sum()), estimate)
+            entry["sharding"] = spec.to_json()
+            outs[n] = stream = ShardStream(folder, spec)
+            return stream.order(morton)
+
+        for n, grid, cells in self.index.levels(order):
+            out = outs[n]
             for xyz, ids in cells:
-                ids = ids[rng.permutation(len(ids))]
+                # Shuffled by a hash of (id, cell): the same order whichever layout is written.
+                flat = int(xyz[0] + grid[0] * (xyz[1] + grid[1] * xyz[2]))
+                ids = ids[np.argsort(uniform_from_ids(ids, self.seed ^ (n << 40) ^ flat))]
                 rows = np.searchsorted(keys, ids.astype(np.uint64))
-                level.add_parts(
+                out.add_parts(
                     self._cell_key(xyz, grid),
                     itertools.chain(
                         [np.uint64(len(ids)).astype("<u8").tobytes()],
@@ -145,18 +162,17 @@ class AnnotationWriter:
                     ),
                     8 + 8 * len(ids) + int(sizes[rows].sum()),
                 )
-                entry["limit"] = max(int(entry["limit"]), len(ids))  # type: ignore[call-overload]
         view.release()
         del source
-        for level, grid, entry in spools.values():
-            spec = self._spec(level) if self.sharded else None
-            names = _cell_name(grid)
-            self.store_chunks(level, f"{KEY}/{entry['key']}", spec, names)
-            if spec is not None:
-                entry["sharding"] = spec.to_json()
+        for (n, out), entry in zip(outs.items(), spatial, strict=True):
+            prefix = f"{KEY}/{entry['key']}"
+            if isinstance(out, ShardStream):
+                out.publish(self.store, prefix)
+            else:
+                out.publish(self.store, prefix, None, _cell_name(self.index.grids[n][0]))
         by_id: dict[str, object] = {"key": "by_id"}
         spec = self._spec(self.records) if self.sharded else None
-        self.store_chunks(self.records, f"{KEY}/by_id", spec, str)
+        self.records.publish(self.store, f"{KEY}/by_id", spec, str)
         if spec is not None:
             by_id["sharding"] = spec.to_json()
         info = {
@@ -181,11 +197,6 @@ class AnnotationWriter:
     def _spec(spool: ChunkSpool) -> ShardSpec:
         keys, _, _ = spool.table()
         return choose_spec(int(keys.max()) if len(keys) else 0, len(keys), spool.bytes)
-
-    def store_chunks(
-        self, spool: ChunkSpool, prefix: str, spec: ShardSpec | None, name: Callable[[int], str]
-    ) -> None:
-        spool.publish(self.store, prefix, spec, name)
 
 
 def _cell_name(grid: npt.NDArray[np.int64]) -> Callable[[int], str]:

@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -172,28 +173,100 @@ class ChunkSpool:
         source: npt.NDArray[np.uint8],
     ) -> Path:
         """Rows sorted by (minishard, key): data in that order, then the minishard indices."""
-        n_mini = 1 << spec.minishard_bits
-        data_end = int(sizes.sum())
-        index = np.zeros((n_mini, 2), np.uint64)
-        blobs: list[bytes] = []
-        pos = data_end  # minishard indices follow the data, offsets relative to the index end
         data_pos = np.zeros(len(sizes), np.int64)
         np.cumsum(sizes[:-1], out=data_pos[1:])
-        bounds = np.flatnonzero(np.diff(minishard)) + 1
-        for rows in np.split(np.arange(len(keys)), bounds):
-            k, s, d = keys[rows], sizes[rows], data_pos[rows]
-            table = np.zeros((3, len(rows)), np.uint64)
-            table[0] = np.diff(k, prepend=np.uint64(0))
-            prev_end = np.concatenate([[0], d[:-1] + s[:-1]])
-            table[1] = (d - prev_end).astype(np.uint64)
-            table[2] = s.astype(np.uint64)
-            blob = table.astype("<u8").tobytes()
-            index[int(minishard[rows[0]])] = (pos, pos + len(blob))
-            blobs.append(blob)
-            pos += len(blob)
+        index, blobs = shard_indices(spec, keys, minishard, data_pos, sizes)
         fd, name = tempfile.mkstemp(prefix="shard-", dir=self.folder)
         with open(fd, "wb") as out:
-            out.write(index.astype("<u8").tobytes())
+            out.write(index)
             out.writelines(slices(source.data, starts, sizes))
             out.writelines(blobs)
         return Path(name)
+
+
+def shard_indices(
+    spec: ShardSpec,
+    keys: npt.NDArray[np.uint64],
+    minishard: npt.NDArray[np.uint64],
+    data_pos: I64,
+    sizes: I64,
+) -> tuple[bytes, list[bytes]]:
+    """(shard index, minishard indices) for chunks sorted by (minishard, key) whose data sit at
+    `data_pos` (relative to the end of the shard index); the minishard indices go right after
+    the last chunk."""
+    index = np.zeros((1 << spec.minishard_bits, 2), np.uint64)
+    blobs: list[bytes] = []
+    pos = int(data_pos[-1] + sizes[-1]) if len(sizes) else 0
+    bounds = np.flatnonzero(np.diff(minishard)) + 1
+    for rows in np.split(np.arange(len(keys)), bounds) if len(keys) else []:
+        k, s, d = keys[rows], sizes[rows], data_pos[rows]
+        table = np.zeros((3, len(rows)), np.uint64)
+        table[0] = np.diff(k, prepend=np.uint64(0))
+        prev_end = np.concatenate([[0], d[:-1] + s[:-1]])
+        table[1] = (d - prev_end).astype(np.uint64)
+        table[2] = s.astype(np.uint64)
+        blob = table.astype("<u8").tobytes()
+        index[int(minishard[rows[0]])] = (pos, pos + len(blob))
+        blobs.append(blob)
+        pos += len(blob)
+    return index.astype("<u8").tobytes(), blobs
+
+
+class ShardStream:
+    """Shard files written as chunks arrive in (shard, minishard, key) order: no spool copy.
+
+    Each shard file starts with a zeroed shard index, takes the chunk bytes as they come, and on
+    the next shard (or `publish`) gets its minishard indices appended and its index filled in."""
+
+    def __init__(self, folder: Path, spec: ShardSpec) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder, self.spec = folder, spec
+        self.done: list[tuple[int, Path]] = []
+        self._fh: Any = None
+        self._shard = -1
+        self._last: tuple[int, int, int] = (-1, -1, -1)
+        self._keys: list[int] = []
+        self._pos: list[int] = []
+        self._sizes: list[int] = []
+
+    def order(self, keys: npt.NDArray[np.uint64]) -> I64:
+        """Ranks that put `keys` in the order `add_parts` needs."""
+        shard, minishard = self.spec.locate(keys)
+        return np.asarray(np.lexsort((keys, minishard, shard)).argsort(), np.int64)
+
+    def add_parts(self, key: int, parts: Iterable[bytes | memoryview], size: int) -> None:
+        shard_a, mini_a = self.spec.locate(np.array([key], np.uint64))
+        shard, mini = int(shard_a[0]), int(mini_a[0])
+        assert (shard, mini, key) > self._last, "chunks out of shard order"
+        self._last = (shard, mini, key)
+        if shard != self._shard:
+            self._close()
+            fd, name = tempfile.mkstemp(prefix="shard-", dir=self.folder)
+            self._fh = open(fd, "wb")  # noqa: SIM115 - closed in _close
+            self._fh.write(bytes(16 << self.spec.minishard_bits))
+            self._shard, self._path = shard, Path(name)
+        start = self._fh.tell()
+        self._fh.writelines(parts)
+        assert self._fh.tell() - start == size, "chunk size differs from its parts"
+        self._keys.append(key)
+        self._pos.append(start - (16 << self.spec.minishard_bits))
+        self._sizes.append(size)
+
+    def _close(self) -> None:
+        if self._fh is None:
+            return
+        keys = np.array(self._keys, np.uint64)
+        _, minishard = self.spec.locate(keys)
+        index, blobs = shard_indices(self.spec, keys, minishard, np.array(self._pos, np.int64),
+                                     np.array(self._sizes, np.int64))  # fmt: skip
+        self._fh.writelines(blobs)
+        self._fh.seek(0)
+        self._fh.write(index)
+        self._fh.close()
+        self.done.append((self._shard, self._path))
+        self._fh, self._keys, self._pos, self._sizes = None, [], [], []
+
+    def publish(self, store: Store, prefix: str) -> None:
+        self._close()
+        for shard, path in self.done:
+            store.put_file(f"{prefix}/{self.spec.shard_name(shard)}", path)

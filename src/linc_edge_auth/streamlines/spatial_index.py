@@ -21,7 +21,7 @@ Contract:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -150,39 +150,48 @@ class SpatialIndex:
                 return hi, counts
             hi = lo + (hi - lo) * 0.97 * self.limit / float(counts.max())
 
-    def levels(self) -> Iterator[tuple[int, I64, list[tuple[I64, I64]]]]:
+    def levels(
+        self, order: Callable[[int, I64, I64], I64] | None = None
+    ) -> Iterator[tuple[int, I64, list[tuple[I64, I64]]]]:
         """(level, grid, [(cell xyz, ids)]) groups, coarse to fine; empty levels skipped.
 
-        A level may come as several groups (each of at most PAIRS_IN_MEMORY pairs)."""
+        A level may come as several groups (each of at most PAIRS_IN_MEMORY pairs). Within a
+        level, cells come in flat (x fastest) order, or by `order(level, grid, counts)`: a rank
+        per flat cell (how the sharded layout wants them)."""
         self._fh.close()
         lo = 0.0
         for n, (grid, _) in enumerate(self.grids):
             hi, counts = self._band(n, lo)
             if counts.sum() > 0:
-                yield from self._groups(n, grid, lo, hi, counts)
+                rank = order(n, grid, counts) if order else np.arange(len(counts))
+                yield from self._groups(n, grid, lo, hi, counts, rank)
             lo = hi
             if lo >= 1.0:
                 break
 
     def _groups(
-        self, n: int, grid: I64, lo: float, hi: float, counts: I64
+        self, n: int, grid: I64, lo: float, hi: float, counts: I64, rank: I64
     ) -> Iterator[tuple[int, I64, list[tuple[I64, I64]]]]:
-        running = np.cumsum(counts)
-        start = 0
-        while start < len(counts):
-            stop = int(np.searchsorted(running, running[start] - counts[start] + PAIRS_IN_MEMORY,
-                                       side="right"))  # fmt: skip
-            stop = max(stop, start + 1)
+        span = self.max_id + 1
+        flat_at = np.empty(len(rank), np.int64)
+        flat_at[rank] = np.arange(len(rank))
+        ranked = counts[flat_at]  # counts in output order
+        running = np.cumsum(ranked)
+        start, last = 0, int(np.flatnonzero(ranked)[-1]) + 1
+        while start < last:
+            room = running[start] - ranked[start] + PAIRS_IN_MEMORY
+            stop = max(int(np.searchsorted(running, room, side="right")), start + 1)
             keys = []
             for c, i in self._in_band(n, lo, hi):
-                mine = (c >= start) & (c < stop)
-                keys.append(c[mine] * (self.max_id + 1) + i[mine])
+                r = rank[c]
+                mine = (r >= start) & (r < stop)
+                keys.append(r[mine] * span + i[mine])
             merged = np.sort(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
-            cell, ids = merged // (self.max_id + 1), merged % (self.max_id + 1)
-            bounds = np.flatnonzero(np.diff(cell)) + 1
+            r, ids = merged // span, merged % span
+            bounds = np.flatnonzero(np.diff(r)) + 1
             out = []
-            for rows in np.split(np.arange(len(cell)), bounds) if len(cell) else []:
-                flat = int(cell[rows[0]])
+            for rows in np.split(np.arange(len(r)), bounds) if len(r) else []:
+                flat = int(flat_at[r[rows[0]]])
                 xyz = np.array(np.unravel_index(flat, grid, order="F"), np.int64)
                 out.append((xyz, ids[rows]))
             yield n, grid, out
