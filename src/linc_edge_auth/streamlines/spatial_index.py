@@ -3,8 +3,9 @@
 Contract:
 - Grids: level 0 is one cell over [lower, upper); each next level halves the longer cell sides
   (`level_grids`), so every chunk_size divides the previous one. The finest grid is chosen up
-  front (`choose_levels(total, limit) + SPARE_LEVELS` levels, at most `MAX_LEVELS`); fewer
-  may be declared.
+  front (`choose_levels(total, limit) + SPARE_LEVELS` levels, at most `MAX_LEVELS`), made
+  shallower on the first batch while a mean-length streamline would cross more than
+  `MAX_DUPLICATION` finest cells (each crossing stores the record again); fewer may be declared.
 - During the stream, `add(points, lengths, ids)` records each (finest cell, streamline id) pair
   once (a streamline is in every cell one of its vertices falls in), as int64 pairs appended to
   one spool file: 16 bytes per pair on disk, nothing per pair in memory.
@@ -27,10 +28,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from linc_edge_auth.streamlines.geometry import streamline_lengths
+
 MAX_LEVELS = 7
 # Levels beyond what uniform data would need: tractograms are dense along bundles, and the
 # finest grid is the only one that cannot push its excess further down.
 SPARE_LEVELS = 2
+MAX_DUPLICATION = 8.0  # mean streamline length / finest cell side, at most
 PAIRS_IN_MEMORY = 4_000_000
 I64 = npt.NDArray[np.int64]
 
@@ -81,22 +85,34 @@ class SpatialIndex:
     ) -> None:
         self.lower, self.upper = lower, upper
         self.limit, self.seed = max(1, limit), seed
-        depth = min(MAX_LEVELS, choose_levels(total, limit) + SPARE_LEVELS)
-        self.grids = level_grids(lower, upper, depth)
-        self.finest, self.chunk = self.grids[-1]
+        self.depth = min(MAX_LEVELS, choose_levels(total, limit) + SPARE_LEVELS)
         self.path = spool / "members.bin"
         self._fh = open(self.path, "wb")  # noqa: SIM115 - closed in levels()
         self._batches: list[int] = []  # pairs per batch, in file order
         self.max_id = -1
+        self.grids: list[tuple[I64, npt.NDArray[np.float64]]] = []
+        self._coarse: list[I64] = []
+
+    def _set_grids(self, mean_length: float) -> None:
+        """Grids down to `depth`, or shallower where a streamline of the first batch's mean
+        length would cross more than MAX_DUPLICATION finest cells: every crossed cell stores the
+        whole record again, so finer grids multiply the output (and the time to write it)."""
+        grids = level_grids(self.lower, self.upper, self.depth)
+        while len(grids) > 1 and mean_length / float(np.mean(grids[-1][1])) > MAX_DUPLICATION:
+            grids.pop()
+        self.grids = grids
+        self.finest, self.chunk = self.grids[-1]
         # Level-n flat cell of every finest flat cell (grids nest: integer ratios per axis).
         xyz = np.stack(np.unravel_index(np.arange(int(np.prod(self.finest))), self.finest,
                                         order="F"), axis=1)  # fmt: skip
-        self._coarse: list[I64] = []
         for grid, _ in self.grids:
             c = xyz // (self.finest // grid)
             self._coarse.append(c[:, 0] + grid[0] * (c[:, 1] + grid[1] * c[:, 2]))
 
     def add(self, points: npt.NDArray[np.float32], lengths: I64, ids: I64) -> None:
+        if not self.grids:
+            offsets = np.concatenate([[0], np.cumsum(lengths)])
+            self._set_grids(float(np.mean(streamline_lengths(points, offsets))))
         cell = ((points - self.lower) / self.chunk).astype(np.int64)  # >= 0 inside the box
         np.clip(cell, 0, self.finest - 1, out=cell)
         flat = cell[:, 0] + self.finest[0] * (cell[:, 1] + self.finest[1] * cell[:, 2])
