@@ -44,6 +44,12 @@ def register(subparsers: Any) -> None:
     conv.add_argument("--group-size", type=int, default=1000, help="streamlines per segment")
     conv.add_argument("--batch-size", type=int, default=5000, help="streamlines in memory")
     conv.add_argument("--tolerance-mm", type=float, default=1.0, help="slack outside the volume")
+    conv.add_argument(
+        "--layout",
+        choices=("auto", "sharded", "files"),
+        default="auto",
+        help="sharded files, or one file per object (auto: sharded above 10,000 streamlines)",
+    )
     conv.add_argument("--workers", type=int, default=8, help="parallel S3 uploads")
     conv.add_argument("--overwrite", action="store_true", help="replace a local destination")
     conv.add_argument("--data-url", help="URL the destination is served at (local folders)")
@@ -116,6 +122,7 @@ def run_convert(args: argparse.Namespace) -> int:
             bundle_key=args.bundle_key,
             color_by=args.color_by,
             tolerance_mm=args.tolerance_mm,
+            sharded={"auto": None, "sharded": True, "files": False}[args.layout],
             progress=convert.progress_stream(args.progress),
         )
     except BaseException:
@@ -124,9 +131,12 @@ def run_convert(args: argparse.Namespace) -> int:
     if box is not None and box.note:
         print(f"note: {box.note}", file=__import__("sys").stderr)
     result = convert.convert(opts, dest)
+    skipped = f", {result.skipped:,} one-point streamlines skipped" if result.skipped else ""
+    layout = "sharded" if result.sharded else "one file per object"
     print(
         f"{result.streamlines:,} streamlines, {result.points:,} points -> {dest.location}"
-        f" ({len(result.segments)} segments, {result.objects:,} objects, {result.seconds:.1f} s)"
+        f" ({len(result.segments)} segments, {result.objects:,} objects, {layout},"
+        f" {result.seconds:.1f} s{skipped})"
     )
     if base_url:
         segments = layers.select_bundles(result.segment_names, (args.bundles or "").split(","))

@@ -36,7 +36,12 @@ from linc_edge_auth.streamlines.scalars import Scalar, annotation_shader, skelet
 from linc_edge_auth.viewer_state import LayerSpec, build_state
 
 SKELETON_SHADER = "void main() {\n  emitRGB(orientation);\n}\n"
-ANNOTATION_SHADER = "void main() {\n  setColor(prop_orientation());\n}\n"
+# Lines only: Neuroglancer 2.41 draws a bordered marker at every polyline vertex by default,
+# which turns dense 0.4 mm streamlines into chains of beads.
+ANNOTATION_SHADER = (
+    "void main() {\n  setColor(prop_orientation());\n"
+    "  setEndpointMarkerSize(0.0);\n  setEndpointMarkerBorderWidth(0.0);\n}\n"
+)
 ANNOTATION_SPACING = 20
 BUNDLE_QUERY = ">streamlines"
 

@@ -102,7 +102,11 @@ def _jet(expr: str, lo: float, hi: float) -> str:
 
 
 def annotation_shader(scalar: Scalar, lo: float, hi: float) -> str:
-    return f"void main() {{\n  setColor({_jet(f'prop_{scalar.id}()', lo, hi)});\n}}\n"
+    # Lines only, as the default annotation shader (layers.ANNOTATION_SHADER): no vertex beads.
+    return (
+        f"void main() {{\n  setColor({_jet(f'prop_{scalar.id}()', lo, hi)});\n"
+        "  setEndpointMarkerSize(0.0);\n  setEndpointMarkerBorderWidth(0.0);\n}\n"
+    )
 
 
 def skeleton_shader(scalar: Scalar, lo: float, hi: float) -> str:

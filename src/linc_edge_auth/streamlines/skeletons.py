@@ -11,6 +11,8 @@ Contract:
 - Streamlines are spooled to disk per segment and encoded one segment at a time, so memory is
   bounded by one batch plus the largest segment (`group_size` streamlines without labels).
   In group mode a segment is encoded as soon as the stream has passed it.
+- `sharded=True`: the encoded skeletons go into `neuroglancer_uint64_sharded_v1` shard files
+  (key: segment id, `sharding.ChunkSpool`); otherwise one file per segment.
 - `finish()` returns the `info` objects (segment properties first, then the skeleton info).
   Segment properties: `label` (bundle name) and the numbers `streamlines` and `mean_length_mm`,
   which Neuroglancer's segment list shows as columns: every bundle is listed by name and size
@@ -32,6 +34,7 @@ from neuroglancer.skeleton import Skeleton, SkeletonSource, VertexAttributeInfo
 from linc_edge_auth.streamlines.geometry import ranges, streamline_lengths, vertex_orientation
 from linc_edge_auth.streamlines.reader import Batch
 from linc_edge_auth.streamlines.scalars import Scalar, vertex_columns
+from linc_edge_auth.streamlines.sharding import ChunkSpool, choose_spec
 from linc_edge_auth.streamlines.store import Store
 
 KEY = "skeletons"
@@ -88,6 +91,7 @@ class SkeletonWriter:
         group_size: int,
         label_names: dict[int, str] | None = None,
         scalars: Sequence[Scalar] = (),
+        sharded: bool = False,
     ) -> None:
         self.store = store
         self.spool = spool / "skeletons"
@@ -98,12 +102,13 @@ class SkeletonWriter:
         self.scalars = list(scalars)
         self.source = skeleton_source(self.scalars)
         self._open: set[int] = set()
+        self.chunks = ChunkSpool(self.spool / "chunks") if sharded else None
 
     def _segment_ids(self, batch: Batch) -> npt.NDArray[np.int64]:
         if batch.labels is not None:
             # -1 (no bundle) goes to a segment after every named one; resolved in finish().
             return np.where(batch.labels >= 0, batch.labels + 1, 0).astype(np.int64)
-        return (batch.start + np.arange(batch.count, dtype=np.int64)) // self.group_size + 1
+        return batch.ids // self.group_size + 1
 
     def add(self, batch: Batch) -> None:
         offsets = batch.offsets
@@ -153,7 +158,11 @@ class SkeletonWriter:
             attributes.update({c.id: values[:, i] for i, c in enumerate(self.scalars)})
             Path(f"{base}.val").unlink()
         skeleton = Skeleton(positions, chain_edges(lengths), attributes)
-        self.store.put(f"{KEY}/{out_id or sid}", skeleton.encode(self.source))
+        encoded = skeleton.encode(self.source)
+        if self.chunks is not None:
+            self.chunks.add(out_id or sid, encoded)
+        else:
+            self.store.put(f"{KEY}/{out_id or sid}", encoded)
         for ext in ("pos", "rgb", "len"):
             Path(f"{base}.{ext}").unlink()
         self._open.discard(sid)
@@ -165,6 +174,12 @@ class SkeletonWriter:
             self._emit(0, out_id=last)
         for sid in sorted(self._open):
             self._emit(sid)
+        info = skeleton_info(self.scalars)
+        if self.chunks is not None:
+            keys, _, _ = self.chunks.table()
+            spec = choose_spec(int(keys.max()), len(keys), self.chunks.bytes)
+            self.chunks.publish(self.store, KEY, spec)
+            info["sharding"] = spec.to_json()
         ids = sorted(self.stats)
         counts = [self.stats[i].streamlines for i in ids]
         means = [
@@ -193,5 +208,5 @@ class SkeletonWriter:
         }
         return [
             (f"{KEY}/segment_properties/info", json.dumps(props).encode()),
-            (f"{KEY}/info", json.dumps(skeleton_info(self.scalars)).encode()),
+            (f"{KEY}/info", json.dumps(info).encode()),
         ]
