@@ -209,6 +209,9 @@ class LocalStack:
         assert self.keys is not None
         return {
             "AssetBucketName": ASSET_BUCKET,
+            # The local stack owns its asset bucket: the template writes its policy, and the
+            # emulator follows that policy (missing data under the data prefixes: 404).
+            "ManageAssetBucketPolicy": "true",
             "PublicKeyA": self.keys.cloudfront.public_pem,
             "ActiveKey": "A",
             "HashAlgorithm": self.config.hash_algorithm,

@@ -105,7 +105,7 @@ def test_large_shared_link_survives_login_and_renders(
     assert data, "Neuroglancer fetched no data"
     assert all(e["cloudfront_cookies"] for e in data), data
     # Every object that exists came back 200. Neuroglancer also probes `<group>/.zarray` to tell
-    # an array from a group: that key does not exist, and S3 behind OAC (no ListBucket) says 403.
+    # an array from a group: that key does not exist (404: CloudFront may list the data prefixes).
     probe = local_stack["assets"]["zarr"] + ".zarray"
     assert {e["path"] for e in data if e["status"] != 200} <= {probe}, data
     assert not any(e["edge"] for e in data)

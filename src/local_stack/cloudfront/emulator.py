@@ -7,8 +7,9 @@ the trusted key group's signed-cookie check (`signed_cookies`, 403 XML like Clou
 viewer-request function invoked with a faithful event and its answer checked with
 `edge_results.check_viewer_request_result` (502 on a violation), then the origin: an S3
 bucket in local moto (Range, Content-Type, ETag; a missing key is 403 AccessDenied, as S3 with
-OAC and no ListBucket answers; `Server: AmazonS3` as CloudFront passes S3's header through,
-while CloudFront's own answers say `Server: CloudFront`) or the issuer handler invoked with an
+OAC and no ListBucket answers, or 404 under the prefixes the template lets CloudFront list;
+`Server: AmazonS3` as CloudFront passes S3's header through, while CloudFront's own answers say
+`Server: CloudFront`) or the issuer handler invoked with an
 HTTP API v2 event.
 `enforce_signed_cookies=False` serves the same origins through the same code minus the cookie
 check and the edge function (the benchmark's baseline).
@@ -305,7 +306,7 @@ class CloudFrontEmulator(BackgroundHTTPService):
 
     def _s3(self, origin: Origin, method: str, path: str, headers: list[tuple[str, str]]) -> Answer:
         status, out, data, length = fetch_object(
-            self.s3, self.bucket_for(origin), method, path, headers
+            self.s3, self.bucket_for(origin), method, path, headers, origin.listable_prefixes
         )
         out.append(("X-Content-Type-Options", "nosniff"))
         out.append(("Via", "1.1 local.cloudfront.net (CloudFront)"))
