@@ -3,7 +3,8 @@
 Contract:
 - `PlainViewer(dist, data)` (a context manager) serves `dist` (viewer/dist) at `/` and the folder
   `data` at `/data/`, on 127.0.0.1 and a free port, with no sign-in in the way: it measures what
-  a link makes the stock viewer fetch, nothing else. `.origin` is `http://127.0.0.1:PORT`;
+  a link makes the stock viewer fetch, nothing else. Single byte ranges are answered 206 (what
+  sharded data needs); the log counts the bytes actually sent. `.origin` is `http://127.0.0.1:PORT`;
   `.log` lists `(path, status, bytes)` per response; `fetched(prefix)` sums the bytes of the
   data responses under `/data/PREFIX`; `reset()` clears the log.
 - `settle(page, url)` opens `url` and waits until every layer of the URL's state exists and has
@@ -61,18 +62,40 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.server.record(path, 404, 0)
             self.send_error(404)
             return
-        body = file.read_bytes()
+        size = file.stat().st_size
+        first, last, status = 0, size - 1, 200
+        wanted = _byte_range(self.headers.get("Range"), size)
+        if wanted is not None:  # sharded precomputed data is read by ranges
+            (first, last), status = wanted, 206
+        with open(file, "rb") as fh:
+            fh.seek(first)
+            body = fh.read(last - first + 1)
         kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("Accept-Ranges", "bytes")
+        if status == 206:
+            self.send_header("Content-Range", f"bytes {first}-{last}/{size}")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         self.wfile.write(body)
-        self.server.record(path, 200, len(body))
+        self.server.record(path, status, len(body))
 
     def log_message(self, *args: object) -> None:  # quiet: the log is `PlainViewer.log`
         pass
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """(first, last) of a single `bytes=a-b` / `bytes=a-` / `bytes=-n` range, else None."""
+    if not header or not header.startswith("bytes=") or "," in header or size == 0:
+        return None
+    a, _, b = header[6:].strip().partition("-")
+    if not a:
+        first, last = max(0, size - int(b)), size - 1
+    else:
+        first, last = int(a), min(size - 1, int(b) if b else size - 1)
+    return (first, last) if first <= last else None
 
 
 class _Server(http.server.ThreadingHTTPServer):
