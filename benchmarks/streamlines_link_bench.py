@@ -87,11 +87,11 @@ def _measure(tmp: Path, count: int, points: int) -> list[object]:
         errors = [e for layer in layers for e in layer["errors"]]
         assert not errors and all(layer["loaded"] for layer in layers), layers
         spatial = _size(data / "tracts/annotations") - _size(data / "tracts/annotations/by_id")
-        objects = sum(1 for path, _, _ in viewer.log if "/annotations/spatial" in path)
+        requests = sum(1 for path, _, _ in viewer.log if "/annotations/spatial" in path)
         mb = 1e6
         return [
             f"{count:,} x {points}", f"{convert_s:.0f}", f"{spatial / mb:,.0f}",
-            f"{viewer.fetched('tracts/annotations/') / mb:.1f}", f"{objects}",
+            f"{viewer.fetched('tracts/annotations/') / mb:.1f}", f"{requests}",
             f"{viewer.fetched('tracts/skeletons/') / 1e3:.1f}", f"{viewer.fetched(BLOB) / 1e3:.0f}",
             f"{viewer.fetched() / mb:.1f}", f"{settle_s:.0f}",
         ]  # fmt: skip
@@ -105,6 +105,6 @@ def main() -> None:
             rows.append(_measure(Path(tmp), count, points))
     print_table(
         ["streamlines x points", "convert s", "spatial index MB", "annotations fetched MB",
-         "cells fetched", "skeletons fetched KB", "volume KB", "total fetched MB", "settle s"],
+         "spatial requests", "skeletons fetched KB", "volume KB", "total fetched MB", "settle s"],
         rows,
     )  # fmt: skip
