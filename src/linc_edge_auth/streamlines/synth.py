@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from linc_edge_auth.errors import UserError
-from linc_edge_auth.streamlines.volume import neuroglancer_affine
+from linc_edge_auth.streamlines.volume import load_image, neuroglancer_affine
 
 
 def _mask_voxels(data: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
@@ -79,7 +79,7 @@ def synthesize_tractogram(
         raise UserError(f"{out}: expected a .trk or .tck output")
     if count < 1 or points < 2 or bundles < 1:
         raise UserError("count >= 1, points >= 2 and bundles >= 1, please")
-    img = nib.load(str(volume))
+    img = load_image(volume)
     affine = neuroglancer_affine(img.header)
     voxels = _mask_voxels(np.asarray(img.dataobj))
 

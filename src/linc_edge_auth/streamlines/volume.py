@@ -11,6 +11,8 @@ Contract:
   `s3://BUCKET/KEY` (a ranged GET of the first 64 KiB). Whether to gunzip is decided by the
   gzip magic bytes (1f 8b), never by the name: LINC blob keys (`blobs/<uuid>`) have no
   extension, and a `.gz` name on plain bytes is read as plain bytes.
+- `load_image(path)` loads a whole local NIfTI-1/2 image (header and data, for `synth`), gzip
+  decided the same way.
 """
 
 from __future__ import annotations
@@ -135,3 +137,26 @@ def read_header(ref: str, s3_client: Any = None) -> Any:
     except OSError as exc:
         raise UserError(f"{ref}: could not read the volume header ({exc})") from exc
     return _parse_header(raw, ref)
+
+
+def load_image(path: str | Path) -> Any:
+    """A local NIfTI image, whatever its name says (nibabel's own `load` goes by the suffix)."""
+    nib: Any = importlib.import_module("nibabel")
+
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{p}: could not read the volume ({exc})") from exc
+    if is_gzip(raw):
+        try:
+            raw = zlib.decompress(raw, wbits=31)
+        except zlib.error as exc:
+            raise UserError(f"{p}: starts like gzip but does not decompress ({exc})") from exc
+    _parse_header(raw[:HEADER_BYTES], str(p))  # a NIfTI at all? (a UserError when not)
+    for klass in (nib.Nifti1Image, nib.Nifti2Image):
+        try:
+            return klass.from_bytes(raw)
+        except Exception:  # noqa: S112 - try the next NIfTI flavour
+            continue
+    raise UserError(f"{p}: not a readable NIfTI image")

@@ -89,3 +89,18 @@ def test_cli_volume_blob_and_link(
     argv[2:4] = [str(bad), "s3://linc-data/zarr/bad"]
     assert cli.main([*argv, f"s3://linc-data/{GZ_BLOB}"]) == 2
     assert "streamline 1 leaves the volume" in capsys.readouterr().err
+
+
+def test_synth_reads_a_blob_named_anything(tmp_path: Path, nifti: bytes) -> None:
+    from linc_edge_auth.streamlines.synth import synthesize_tractogram
+
+    (tmp_path / "blob").write_bytes(gzip.compress(nifti))
+    (tmp_path / "plain.nii.gz").write_bytes(nifti)
+    for name in ("blob", "plain.nii.gz"):
+        out = synthesize_tractogram(tmp_path / name, tmp_path / f"{name}.trk", count=20)
+        box = volume.VolumeBox.from_header(volume.read_header(str(tmp_path / name)))
+        points = __import__("nibabel").streamlines.load(str(out)).streamlines.get_data()
+        assert len(points) == 20 * 32 and not box.outside(points).any()
+    (tmp_path / "text").write_bytes(b"not an image" * 100)
+    with pytest.raises(UserError, match=r"text: not a NIfTI file \(not gzipped"):
+        synthesize_tractogram(tmp_path / "text", tmp_path / "x.trk", count=2)
