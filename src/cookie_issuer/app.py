@@ -68,7 +68,9 @@ _traced: Callable[[dict[str, Any], LambdaContext], dict[str, Any]] = (
 )
 
 
-@logger.inject_lambda_context
+# log_event pinned off: POWERTOOLS_LOGGER_LOG_EVENT=true would otherwise log whole events, tokens
+# and cookies included.
+@logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.set_correlation_id(_request_id(event))
     return _traced(event, context)
