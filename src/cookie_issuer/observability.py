@@ -24,6 +24,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.tracing.tracer import Tracer
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
+TRACED_MODULES = ("botocore", "httplib")
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "cookie-issuer")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "LincEdgeAuth")
@@ -46,7 +47,9 @@ def tracing_enabled() -> bool:
 def traced(handler: Handler) -> Handler:
     if not tracing_enabled():
         return handler
-    tracer = Tracer(service=SERVICE)
+    # Only what the issuer calls: the AWS SDK (Secrets Manager, S3) and http.client (JWKS, archive
+    # API, through urllib). Patching everything X-Ray knows also imports sqlite3 and more.
+    tracer = Tracer(service=SERVICE, patch_modules=TRACED_MODULES)
     wrapped: Handler = tracer.capture_lambda_handler(capture_response=False)(handler)
     return wrapped
 

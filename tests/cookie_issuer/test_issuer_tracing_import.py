@@ -19,12 +19,14 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = (
     "import json, sys\n"
     "import cookie_issuer.app as app\n"
+    "patched = sys.modules.get('aws_xray_sdk.core.patcher')\n"
     "print(json.dumps({'xray': 'aws_xray_sdk.core' in sys.modules,"
-    " 'wrapped': app._traced is not app._invoke}))\n"
+    " 'wrapped': app._traced is not app._invoke,"
+    " 'patched': sorted(patched._PATCHED_MODULES) if patched else []}))\n"
 )
 
 
-def _import_issuer(**env: str) -> dict[str, bool]:
+def _import_issuer(**env: str) -> dict[str, object]:
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -39,7 +41,7 @@ def _import_issuer(**env: str) -> dict[str, bool]:
         timeout=120,
     )
     assert probe.returncode == 0, probe.stderr[-2000:]
-    result: dict[str, bool] = json.loads(probe.stdout.splitlines()[-1])
+    result: dict[str, object] = json.loads(probe.stdout.splitlines()[-1])
     return result
 
 
@@ -53,11 +55,13 @@ def _import_issuer(**env: str) -> dict[str, bool]:
     ids=["outside-lambda", "trace-disabled", "sam-local"],
 )
 def test_tracing_off_never_imports_the_xray_sdk(env: dict[str, str]) -> None:
-    assert _import_issuer(**env) == {"xray": False, "wrapped": False}
+    assert _import_issuer(**env) == {"xray": False, "wrapped": False, "patched": []}
 
 
-def test_tracing_on_in_lambda_captures_the_handler() -> None:
+def test_tracing_on_in_lambda_captures_the_handler_and_patches_what_it_calls() -> None:
+    """Subsegments for the AWS SDK and http.client (JWKS, archive API); nothing else patched."""
     assert _import_issuer(LAMBDA_TASK_ROOT="/var/task", AWS_REGION="us-east-1") == {
         "xray": True,
         "wrapped": True,
+        "patched": ["botocore", "httplib"],
     }
