@@ -12,7 +12,8 @@ template's `Tracing: Active`) or with POWERTOOLS_TRACE_DISABLED=true (tracing of
 Rows: this tree's artifact with and without the python3.13 bytecode the build now adds, each with
 tracing on and off; and, when the git revision COLD_START_BASELINE (default BASELINE_REV, the
 main before issue 13) is available, the same artifact with that revision's issuer and edge
-packages: the "before". The interpreter is python3.13 (the Lambda runtime's version) when one is
+packages, without bytecode (the "before" as deployed) and with it (what the import changes alone
+give). The interpreter is python3.13 (the Lambda runtime's version) when one is
 on PATH, else this one (then the bytecode row is for this version and says so).
 """
 
@@ -211,8 +212,13 @@ def main() -> None:
         before = base / "task-baseline"
         if _with_baseline_packages(task, before):
             rev = os.environ.get("COLD_START_BASELINE", BASELINE_REV)
+            before_compiled = base / "task-baseline-compiled"
+            shutil.copytree(before, before_compiled, symlinks=True)
+            _compile(python, before_compiled)
             variants.append((f"before ({rev}), no bytecode", before, True))
             variants.append((f"before ({rev}), no bytecode", before, False))
+            variants.append((f"before ({rev}), {version} bytecode", before_compiled, True))
+            variants.append((f"before ({rev}), {version} bytecode", before_compiled, False))
         variants += [
             ("this tree, no bytecode", task, True),
             ("this tree, no bytecode", task, False),
