@@ -8,8 +8,8 @@ only.
 
 `traced(handler)` returns the handler wrapped in an X-Ray capture when tracing is on (in Lambda,
 unless POWERTOOLS_TRACE_DISABLED, as Powertools decides), else the handler itself, and then
-never imports the X-Ray SDK: constructing a Powertools Tracer imports it (and botocore) even when
-tracing is off, a third of a cold import for nothing.
+never imports the X-Ray SDK: constructing a Powertools Tracer imports it even when tracing is
+off. With tracing on, only botocore and http.client are patched (`TRACED_MODULES`).
 """
 
 from __future__ import annotations
