@@ -82,3 +82,15 @@ def test_not_a_key_is_a_clear_error_without_its_content(
     assert "c2VjcmV0LWJ5dGVz" not in err and "Traceback" not in err
     assert main(["keys", "check", str(tmp_path / "missing.pem")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_check_reads_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+    import sys
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(_public_pem(key))))
+    assert main(["keys", "check", "-"]) == 2
+    assert "-: the key is RSA-3072" in capsys.readouterr().err

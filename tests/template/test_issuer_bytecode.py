@@ -22,12 +22,10 @@ from benchmarks.cold_start_bench import lambda_python
 from tests.template.support import ROOT
 
 PYTHON, VERSION = lambda_python()
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not VERSION.startswith("3.13"), reason="no python3.13 here: cannot build 3.13 bytecode"
-    ),
-]
+pytestmark = pytest.mark.slow
+needs_313 = pytest.mark.skipif(
+    not VERSION.startswith("3.13"), reason="no python3.13 here: cannot build 3.13 bytecode"
+)
 
 
 def _build(where: Path) -> Path:
@@ -59,6 +57,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )
 
 
+@needs_313
 def test_bytecode_is_for_313_hash_based_and_reproducible(builds: tuple[Path, Path]) -> None:
     one, two = builds
     pycs = _pycs(one)
@@ -83,6 +82,7 @@ def test_bytecode_is_for_313_hash_based_and_reproducible(builds: tuple[Path, Pat
     assert b"/var/task/cookie_issuer/app.py" in app
 
 
+@needs_313
 def test_the_runtime_loads_the_bytecode_not_the_source(builds: tuple[Path, Path]) -> None:
     one, _ = builds
     source = one / "edge_auth" / "cookie_policy.py"
@@ -103,3 +103,19 @@ def test_the_runtime_loads_the_bytecode_not_the_source(builds: tuple[Path, Path]
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "SHA256"
+
+
+def test_without_python_313_the_build_says_so_and_ships_no_bytecode(tmp_path: Path) -> None:
+    done = subprocess.run(
+        ["make", "--no-print-directory", "build-IssuerFunction", f"ARTIFACTS_DIR={tmp_path}"],
+        cwd=ROOT,
+        env={**os.environ, "LAMBDA_PYTHON": "python3.11"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "python3.11 is not Python 3.13: no bytecode in the zip" in done.stderr
+    assert "LAMBDA_PYTHON" in done.stderr
+    assert (tmp_path / "cookie_issuer" / "app.py").is_file()
+    assert not list(tmp_path.rglob("*.pyc"))
