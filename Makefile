@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: help venv test lint typecheck pytest bench run viewer deploy-viewer sam-venv sam-build sam-validate clean \
+.PHONY: help venv test lint typecheck pytest bench run viewer cloudfront-function deploy-viewer sam-venv sam-build sam-validate clean \
 	build-EdgeAuthFunction build-IssuerFunction
 
 help:  ## list the targets
@@ -32,6 +32,9 @@ pytest: venv sam-venv  ## the test suite (installs Debian's Chromium for the bro
 
 test: lint typecheck pytest  ## everything CI runs
 
+cloudfront-function: venv  ## rebuild the CloudFront Function and inline it into template.yaml
+	$(PY) -m edge_auth.cloudfront_function --template template.yaml
+
 bench: venv  ## benchmark tables
 	$(PY) -m benchmarks
 
@@ -52,6 +55,8 @@ run: venv  ## the local stack: viewer, S3, archive stand-in, CloudFront emulator
 SAM_VENV ?= .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_ENV := AWS_DEFAULT_REGION=us-east-1 SAM_CLI_TELEMETRY=0
+# The Lambda runtime's Python: compiles the issuer zip's bytecode (build-IssuerFunction).
+LAMBDA_PYTHON ?= python3.13
 LAMBDA_PIP_FLAGS := --platform manylinux2014_x86_64 --implementation cp --python-version 3.13 \
 	--only-binary=:all: --no-deps --no-compile --quiet --disable-pip-version-check
 
@@ -82,6 +87,15 @@ build-IssuerFunction:
 	$(PYTHON) scripts/package_lambda.py "$(ARTIFACTS_DIR)" edge_auth cookie_issuer
 	$(PYTHON) -m pip install $(LAMBDA_PIP_FLAGS) --target "$(ARTIFACTS_DIR)" -r src/cookie_issuer/requirements.txt
 	find "$(ARTIFACTS_DIR)" -name __pycache__ -prune -exec rm -rf {} +
+	@# /var/task is read-only: without bytecode in the zip every cold start compiles every module.
+	@# Hash-based pycs carry no timestamps and name /var/task, not the build directory: the same
+	@# bytes on every machine, and zip mtimes cannot invalidate them.
+	@if $(LAMBDA_PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null; then \
+		$(LAMBDA_PYTHON) -m compileall -q -j0 --invalidation-mode unchecked-hash \
+			-s "$(ARTIFACTS_DIR)" -p /var/task "$(ARTIFACTS_DIR)" >/dev/null; \
+	else \
+		echo "build-IssuerFunction: $(LAMBDA_PYTHON) is not Python 3.13: no bytecode in the zip, each cold start compiles (set LAMBDA_PYTHON=/path/to/python3.13)" >&2; \
+	fi
 
 clean:  ## remove build products (keeps .venv)
 	rm -rf .aws-sam build dist .pytest_cache .mypy_cache .ruff_cache

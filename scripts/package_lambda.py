@@ -10,12 +10,23 @@ runs under `sam build` with the system Python.
 
 from __future__ import annotations
 
+import fnmatch
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+#: Tracked files that stay out of a package on purpose: the CloudFront Function's source and its
+#: builder ship inline in template.yaml, never in the Lambda@Edge zip.
+LEFT_OUT: dict[str, tuple[str, ...]] = {"edge_auth": ("cloudfront_function.*",)}
+
+
+def left_out(package: str, relative: str) -> bool:
+    """Whether `relative` (a path under `src/`) is one of `package`'s deliberate omissions."""
+    name = relative.removeprefix(f"{package}/")
+    return any(fnmatch.fnmatch(name, pattern) for pattern in LEFT_OUT.get(package, ()))
 
 
 def _git_files(*args: str) -> list[str]:
@@ -46,6 +57,8 @@ def package(dest: Path, packages: list[str]) -> list[str]:
         shutil.rmtree(dest / name, ignore_errors=True)
         for path in tracked:
             relative = path.removeprefix("src/")
+            if left_out(name, relative):
+                continue
             target = dest / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / path, target)

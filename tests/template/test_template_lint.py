@@ -62,7 +62,9 @@ def _edge(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _association(doc: dict[str, Any]) -> dict[str, Any]:
     config = doc["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
-    assoc: dict[str, Any] = config["DefaultCacheBehavior"]["LambdaFunctionAssociations"][0]
+    # The association sits in Fn::If [EdgeOnLambda, [...], AWS::NoValue] (EdgeRuntime).
+    branches = config["DefaultCacheBehavior"]["LambdaFunctionAssociations"]["Fn::If"]
+    assoc: dict[str, Any] = branches[1][0]
     return assoc
 
 

@@ -72,12 +72,24 @@ def test_transform_keeps_the_stack_in_us_east_1_shape(translated: dict[str, Any]
 
 def test_edge_function_associated_by_numbered_version(translated: dict[str, Any]) -> None:
     res = translated["Resources"]
-    (assoc,) = dist_config(translated)["DefaultCacheBehavior"]["LambdaFunctionAssociations"]
+    behavior = dist_config(translated)["DefaultCacheBehavior"]
+    condition, (assoc,), other = behavior["LambdaFunctionAssociations"]["Fn::If"]
+    assert (condition, other) == ("EdgeOnLambda", {"Ref": "AWS::NoValue"})
     assert assoc["EventType"] == "viewer-request"
     version_id = assoc["LambdaFunctionARN"]["Ref"]
     version = res[version_id]
     assert version["Type"] == "AWS::Lambda::Version"
     assert version["Properties"]["FunctionName"] == {"Ref": "EdgeAuthFunction"}
+    # The CloudFront Function is the other branch of EdgeRuntime: exactly one is associated.
+    condition, (fn_assoc,), other = behavior["FunctionAssociations"]["Fn::If"]
+    assert (condition, other) == ("EdgeOnCloudFrontFunction", {"Ref": "AWS::NoValue"})
+    assert fn_assoc["EventType"] == "viewer-request"
+    assert res["EdgeAuthCloudFrontFunction"]["Condition"] == "EdgeOnCloudFrontFunction"
+    conditions = translated["Conditions"]
+    assert conditions["EdgeOnLambda"] == {"Fn::Equals": [{"Ref": "EdgeRuntime"}, "lambda-edge"]}
+    assert conditions["EdgeOnCloudFrontFunction"] == {
+        "Fn::Equals": [{"Ref": "EdgeRuntime"}, "cloudfront-function"]
+    }
 
 
 def test_edge_function_fits_lambda_at_edge(translated: dict[str, Any]) -> None:

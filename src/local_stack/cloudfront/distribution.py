@@ -3,13 +3,14 @@
 Contract: `load_distribution(template)` takes the template resolved for the local parameter
 values (`template_model.ResolvedTemplate`: conditions evaluated, Fn::If / AWS::NoValue gone,
 parameters filled in, resources left out by their condition absent) and returns a
-`Distribution`: ordered `CacheBehavior`s (path pattern, target origin, whether a trusted key
-group guards it and with which public keys, which Lambda handler runs on viewer-request) plus
-the default behavior, and `Origin`s classified as the viewer bucket, a named S3 bucket, or the
-issuer HTTP API (with the handler of the function behind its integration). An S3 origin also
-carries the `s3:prefix` patterns under which the template's bucket policies let CloudFront
-`s3:ListBucket` (`listable_prefixes`; `("*",)` for an unconditional grant): S3 then answers a
-missing key there with 404 instead of 403.
+`Distribution`: its alternate domain names (`Aliases`), ordered `CacheBehavior`s (path pattern,
+target origin, whether a trusted key group guards it and with which public keys, which Lambda
+handler or which CloudFront Function code runs on viewer-request) plus the default behavior, and
+`Origin`s classified as the viewer bucket, a named S3 bucket, or the issuer HTTP API (with the
+handler of the function behind its integration). An S3 origin also carries the `s3:prefix`
+patterns under which the template's bucket policies let CloudFront `s3:ListBucket`
+(`listable_prefixes`; `("*",)` for an unconditional grant): S3 then answers a missing key there
+with 404 instead of 403.
 
 What runs locally is what deploys: change a path pattern, an origin, a condition or a function
 association in template.yaml and the emulator changes with it. Anything it cannot follow
@@ -43,7 +44,8 @@ class CacheBehavior:
     origin_id: str
     allowed_methods: tuple[str, ...]
     trusted_public_keys: tuple[str, ...] = ()  # PEMs of the trusted key group(s)
-    viewer_request_handler: str | None = None
+    viewer_request_handler: str | None = None  # Lambda@Edge: module.function
+    viewer_request_function: str | None = None  # CloudFront Function: its JavaScript code
 
     @property
     def requires_signed_cookies(self) -> bool:
@@ -61,6 +63,7 @@ class Distribution:
     behaviors: tuple[CacheBehavior, ...]
     default: CacheBehavior
     origins: dict[str, Origin] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()  # alternate domain names (CNAMEs), lower case
 
     def behavior_for(self, path: str) -> CacheBehavior:
         """CloudFront's rule: the first path pattern in order that matches, else the default."""
@@ -87,6 +90,21 @@ def _handler(template: ResolvedTemplate, ref: Any) -> str:
     return handler
 
 
+CLOUDFRONT_FUNCTION_RUNTIME = "cloudfront-js-2.0"
+
+
+def _function_code(template: ResolvedTemplate, ref: Any) -> str:
+    logical_id, function = _resource(template, ref, "AWS::CloudFront::Function")
+    props = function.get("Properties", {})
+    runtime = props.get("FunctionConfig", {}).get("Runtime")
+    if runtime != CLOUDFRONT_FUNCTION_RUNTIME:
+        raise TemplateError(f"function {logical_id}: runtime {runtime!r}, not cloudfront-js-2.0")
+    code = props.get("FunctionCode")
+    if not isinstance(code, str) or not code:
+        raise TemplateError(f"function {logical_id} has no inline FunctionCode")
+    return code
+
+
 def _public_keys(template: ResolvedTemplate, groups: list[Any]) -> tuple[str, ...]:
     pems: list[str] = []
     for group_ref in groups:
@@ -104,12 +122,22 @@ def _behavior(template: ResolvedTemplate, raw: dict[str, Any], default: bool) ->
     for association in raw.get("LambdaFunctionAssociations", []):
         if association.get("EventType") == "viewer-request":
             viewer_request = _handler(template, association["LambdaFunctionARN"])
+    function_code = None
+    for association in raw.get("FunctionAssociations", []):
+        if association.get("EventType") == "viewer-request":
+            function_code = _function_code(template, association["FunctionARN"])
+    if viewer_request and function_code:
+        # CloudFront refuses both on one event type of one behavior.
+        raise TemplateError(
+            "a behavior has both a Lambda@Edge and a CloudFront Function viewer-request association"
+        )
     return CacheBehavior(
         path_pattern="*" if default else str(raw["PathPattern"]),
         origin_id=str(raw["TargetOriginId"]),
         allowed_methods=tuple(raw.get("AllowedMethods", ["GET", "HEAD"])),
         trusted_public_keys=_public_keys(template, raw.get("TrustedKeyGroups", [])),
         viewer_request_handler=viewer_request,
+        viewer_request_function=function_code,
     )
 
 
@@ -198,4 +226,5 @@ def load_distribution(template: ResolvedTemplate) -> Distribution:
     for behavior in (*behaviors, default):
         if behavior.origin_id not in origins:
             raise TemplateError(f"behavior {behavior.path_pattern} targets unknown origin")
-    return Distribution(behaviors=behaviors, default=default, origins=origins)
+    aliases = tuple(str(name).lower() for name in config.get("Aliases", []))
+    return Distribution(behaviors=behaviors, default=default, origins=origins, aliases=aliases)

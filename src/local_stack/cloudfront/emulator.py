@@ -1,9 +1,13 @@
 """The CloudFront emulator: one loopback HTTP origin playing the distribution of template.yaml.
 
-Contract: `CloudFrontEmulator(distribution, ...)` serves, per request, what the distribution
-would: the first matching behavior (`distribution.Distribution.behavior_for`), the
-request limits (URI + query over 8,192 bytes: 414; a method the behavior does not allow: 403),
-the trusted key group's signed-cookie check (`signed_cookies`, 403 XML like CloudFront's), the
+Contract: `CloudFrontEmulator(distribution, ..., domain_name=None)` serves, per request, what the
+distribution would: a `Host` that is neither the distribution's domain name (`domain_name`,
+default `localhost:<port>`, the local stand-in for d111111abcdef8.cloudfront.net) nor one of its
+`Aliases` gets CloudFront's 403 "Bad request" page; then the first matching behavior
+(`distribution.Distribution.behavior_for`), the request limits (URI + query over 8,192 bytes:
+414; a method the behavior does not allow: 403),
+the trusted key group's check (`signed_cookies`, 403 XML like CloudFront's: a query carrying a
+signed-URL parameter is judged as a signed URL, its cookies ignored; else the cookies), the
 viewer-request function invoked with a faithful event and its answer checked with
 `edge_results.check_viewer_request_result` (502 on a violation), then the origin: an S3
 bucket in local moto (Range, Content-Type, ETag; a missing key is 403 AccessDenied, as S3 with
@@ -37,9 +41,13 @@ from urllib.parse import urlsplit
 
 from edge_auth.cookie_header import cloudfront_cookies
 from local_stack.cloudfront.distribution import CacheBehavior, Distribution, Origin
-from local_stack.cloudfront.edge_results import check_viewer_request_result
+from local_stack.cloudfront.edge_results import (
+    check_function_result,
+    check_viewer_request_result,
+)
+from local_stack.cloudfront.function_runtime import FunctionError, FunctionHost, function_event
 from local_stack.cloudfront.s3_origin import fetch_object
-from local_stack.cloudfront.signed_cookies import ERROR_XML, SignedCookieVerifier
+from local_stack.cloudfront.signed_cookies import ERROR_XML, SignedCookieVerifier, is_signed_url
 from local_stack.http_server import BackgroundHTTPService
 from local_stack.lambda_events import (
     BadLambdaResponse,
@@ -58,6 +66,17 @@ XML_TYPE: Final = "application/xml"
 #: Hop-by-hop and CloudFront-owned headers never copied from an origin answer.
 _SKIP_HEADERS: Final = frozenset(
     {"connection", "transfer-encoding", "content-length", "keep-alive"}
+)
+#: CloudFront's answer to a Host that is not one of the distribution's names: "If you create the
+#: DNS record but don't add the CNAME in your CloudFront distribution configuration, then the
+#: request returns a 403 error" (Developer Guide, "HTTP 403 status code (Permission Denied)"),
+#: the page titled "403 ERROR / The request could not be satisfied. Bad request."
+_UNKNOWN_HOST_PAGE: Final = (
+    b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">\n<HTML><HEAD>'
+    b"<TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY>\n"
+    b"<H1>403 ERROR</H1>\n<H2>The request could not be satisfied.</H2>\n<HR>\n"
+    b"Bad request. We can't connect to the server for this app or website at this time.\n"
+    b"</BODY></HTML>\n"
 )
 
 
@@ -104,9 +123,12 @@ class CloudFrontEmulator(BackgroundHTTPService):
         s3_client: Any,
         enforce_signed_cookies: bool = True,
         clock: Callable[[], float] = time.time,
+        domain_name: str | None = None,
     ) -> None:
-        """`buckets` maps a template bucket (logical id or bucket name) to a local bucket."""
+        """`buckets` maps a template bucket (logical id or bucket name) to a local bucket;
+        `domain_name` is the distribution's own name (default `localhost:<bound port>`)."""
         self.distribution = distribution
+        self.domain_name = domain_name
         self.buckets = buckets
         self.s3 = s3_client
         self.enforce = enforce_signed_cookies
@@ -119,7 +141,23 @@ class CloudFrontEmulator(BackgroundHTTPService):
             for k in b.trusted_public_keys
         }
         self.verifier = SignedCookieVerifier(sorted(keys))
+        self._function_hosts: dict[str, FunctionHost] = {}
+        self._hosts_lock = threading.Lock()
         super().__init__()
+
+    def function_host(self, code: str) -> FunctionHost:
+        """One long-lived Node process per function code, started on first use."""
+        with self._hosts_lock:
+            if code not in self._function_hosts:
+                self._function_hosts[code] = FunctionHost(code)
+            return self._function_hosts[code]
+
+    def stop(self) -> None:
+        super().stop()
+        with self._hosts_lock:
+            hosts, self._function_hosts = list(self._function_hosts.values()), {}
+        for host in hosts:
+            host.close()
 
     # -- plumbing -----------------------------------------------------------------------
     def bucket_for(self, origin: Origin) -> str:
@@ -149,6 +187,11 @@ class CloudFrontEmulator(BackgroundHTTPService):
             self.stats = Stats()
 
     # -- the distribution ---------------------------------------------------------------
+    def serves_host(self, host: str) -> bool:
+        """CloudFront picks the distribution by Host: its domain name or one of its Aliases."""
+        own = self.domain_name or f"localhost:{self.port}"
+        return host.lower() in {own.lower(), *self.distribution.aliases}
+
     def serve(
         self,
         method: str,
@@ -195,6 +238,13 @@ class CloudFrontEmulator(BackgroundHTTPService):
         client_ip: str,
         behavior: CacheBehavior,
     ) -> tuple[Answer, bool]:
+        host = next((v for n, v in headers if n.lower() == "host"), "")
+        if not self.serves_host(host):
+            return Answer(
+                403,
+                [("Content-Type", "text/html"), ("X-Cache", "Error from cloudfront")],
+                _UNKNOWN_HOST_PAGE,
+            ), False
         if len(path.encode()) + len(query.encode()) + (1 if query else 0) > MAX_URI_AND_QUERY_BYTES:
             return Answer(
                 414, [("Content-Type", "text/html")], b"<h1>414 Request-URI Too Large</h1>"
@@ -206,16 +256,25 @@ class CloudFrontEmulator(BackgroundHTTPService):
                 "This distribution is not configured to allow the HTTP request method that "
                 "was used for this request.",
             ), False
-        host = next((v for n, v in headers if n.lower() == "host"), "")
         if self.enforce and behavior.requires_signed_cookies:
-            cookie_values = [v for n, v in headers if n.lower() == "cookie"]
-            denial = self.verifier.check(
-                cookie_values, f"https://{host}{path}", self.clock(), client_ip
-            )
+            url = f"https://{host}{path}"
+            if is_signed_url(query):  # judged on the URL alone: its cookies are ignored
+                denial = self.verifier.check_signed_url(query, url, self.clock(), client_ip)
+            else:
+                cookie_values = [v for n, v in headers if n.lower() == "cookie"]
+                denial = self.verifier.check(cookie_values, url, self.clock(), client_ip)
             if denial is not None:
                 return Answer(403, [("Content-Type", XML_TYPE)], denial.xml()), False
         edge_ran = False
-        if self.enforce and behavior.viewer_request_handler:
+        if self.enforce and behavior.viewer_request_function:
+            outcome = self._run_function(
+                behavior.viewer_request_function, method, path, query, headers, client_ip
+            )
+            if isinstance(outcome, Answer):
+                return outcome, True
+            edge_ran = True
+            path, query, headers = outcome
+        elif self.enforce and behavior.viewer_request_handler:
             edge_ran = True
             event = viewer_request_event(
                 distribution_domain=host.split(":")[0],
@@ -247,6 +306,40 @@ class CloudFrontEmulator(BackgroundHTTPService):
         if origin.kind == "issuer":
             return self._issuer(origin, method, path, query, headers, body, client_ip), edge_ran
         return self._s3(origin, method, path, headers), edge_ran
+
+    def _run_function(
+        self,
+        code: str,
+        method: str,
+        path: str,
+        query: str,
+        headers: list[tuple[str, str]],
+        client_ip: str,
+    ) -> Answer | tuple[str, str, list[tuple[str, str]]]:
+        """A generated answer, or the (possibly changed) request to send on."""
+        event = function_event(
+            client_ip=client_ip, method=method, uri=path, querystring=query, headers=headers
+        )
+        try:
+            result = self.function_host(code).invoke(event, self.clock())
+        except FunctionError as exc:
+            return self._error(
+                503, "FunctionExecutionError", f"The CloudFront function failed: {exc}"
+            )
+        problems = check_function_result(event["request"], result)
+        if problems:
+            return self._error(
+                503,
+                "FunctionValidationError",
+                "The CloudFront function returned an invalid result: " + "; ".join(problems),
+            )
+        if "statusCode" in result:
+            return _function_answer(result)
+        return (
+            result["uri"],
+            _function_query(result.get("querystring", {})),
+            _function_headers(result),
+        )
 
     def _error(self, status: int, code: str, message: str) -> Answer:
         return Answer(status, [("Content-Type", XML_TYPE)], _xml_error(code, message))
@@ -312,6 +405,49 @@ class CloudFrontEmulator(BackgroundHTTPService):
         out.append(("Via", "1.1 local.cloudfront.net (CloudFront)"))
         out.append(("Server", "AmazonS3"))
         return Answer(status, out, data, length)
+
+
+def _values(field: dict[str, Any]) -> list[str]:
+    return [m["value"] for m in field.get("multiValue") or [field]]
+
+
+def _function_query(querystring: dict[str, Any]) -> str:
+    return "&".join(f"{name}={v}" for name, field in querystring.items() for v in _values(field))
+
+
+def _function_headers(request: dict[str, Any]) -> list[tuple[str, str]]:
+    headers = [(n, v) for n, field in request.get("headers", {}).items() for v in _values(field)]
+    cookies = [
+        f"{n}={v}" for n, field in request.get("cookies", {}).items() for v in _values(field)
+    ]
+    return headers + ([("Cookie", "; ".join(cookies))] if cookies else [])
+
+
+def _header_case(name: str) -> str:
+    # CloudFront Functions: "the first letter of each word in header names is capitalized".
+    return "-".join(word[:1].upper() + word[1:] for word in name.split("-"))
+
+
+def _function_answer(result: dict[str, Any]) -> Answer:
+    headers = [
+        (_header_case(n), v)
+        for n, field in result.get("headers", {}).items()
+        for v in _values(field)
+    ]
+    for name, cookie in result.get("cookies", {}).items():
+        attributes = f"; {cookie['attributes']}" if cookie.get("attributes") else ""
+        headers.append(("Set-Cookie", f"{name}={cookie['value']}{attributes}"))
+    body = result.get("body", "")
+    if isinstance(body, dict):
+        if body.get("encoding") == "base64":
+            import base64
+
+            data = base64.b64decode(body["data"])
+        else:
+            data = body["data"].encode("utf-8")
+    else:
+        data = (body or "").encode("utf-8")
+    return Answer(int(result["statusCode"]), headers, data)
 
 
 def _make_request_handler(emulator: CloudFrontEmulator) -> type[BaseHTTPRequestHandler]:
