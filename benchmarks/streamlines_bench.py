@@ -9,7 +9,8 @@ then each step runs in its own subprocess and reports its own peak memory (VmHWM
 - `streamlines_reference`: one skeleton file and one `by_id` file per streamline, one spatial
   cell, everything in memory (how a straightforward converter does it).
 Ratios are against the nibabel load measured in the same run (a shared machine's noise cancels
-better in ratios). LINC_BENCH_STREAMLINES and LINC_BENCH_POINTS (comma-separated) change sizes.
+better in ratios). LINC_BENCH_STREAMLINES and LINC_BENCH_POINTS (comma-separated) change sizes;
+LINC_BENCH_REFERENCE=0 skips the reference.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from benchmarks.table import print_table
 
 STREAMLINES = int(os.environ.get("LINC_BENCH_STREAMLINES", "500000"))
 POINTS = [int(p) for p in os.environ.get("LINC_BENCH_POINTS", "214,8").split(",")]
+# The reference writes (and the bench then deletes) two files per streamline: minutes at 500k.
+REFERENCE = os.environ.get("LINC_BENCH_REFERENCE", "1") != "0"
 
 _MAKE = """
 import numpy as np, nibabel as nib, sys
@@ -87,10 +90,11 @@ def bench(tmp: Path, points: int) -> None:
         step = _run(["-c", _CONVERT, str(trk), str(dest), outputs])
         rows.append(_row(f"ours: {outputs.replace(',', ' + ')}", step, floor, dest))
         shutil.rmtree(dest)
-    dest = tmp / "reference"
-    step = _run(["-m", "benchmarks.streamlines_reference", str(trk), str(dest)])
-    rows.append(_row("per-streamline reference: both", step, floor, dest))
-    shutil.rmtree(dest)
+    if REFERENCE:
+        dest = tmp / "reference"
+        step = _run(["-m", "benchmarks.streamlines_reference", str(trk), str(dest)])
+        rows.append(_row("per-streamline reference: both", step, floor, dest))
+        shutil.rmtree(dest)
     print(
         f"\n{STREAMLINES:,} streamlines x {points} points, .trk {trk.stat().st_size / 1e6:,.0f} MB"
     )

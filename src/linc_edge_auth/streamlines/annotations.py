@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -43,7 +44,7 @@ from linc_edge_auth.streamlines.sharding import (
     ShardStream,
     choose_spec,
     compressed_morton_code,
-    slices,
+    read_ranges,
 )
 from linc_edge_auth.streamlines.spatial_index import SpatialIndex, uniform_from_ids
 from linc_edge_auth.streamlines.store import Store
@@ -150,8 +151,7 @@ class AnnotationWriter:
 
     def finish(self) -> list[tuple[str, bytes]]:
         keys, starts, sizes = self.records.table()
-        source = np.memmap(self.records.data, dtype=np.uint8, mode="r")
-        view = source.data
+        source = os.open(self.records.data, os.O_RDONLY)
         mean_record = self.records.bytes / max(1, len(keys))
         spatial: list[dict[str, object]] = []
         outs: dict[int, ChunkSpool | ShardStream] = {}
@@ -189,13 +189,12 @@ class AnnotationWriter:
                     self._cell_key(xyz, grid),
                     itertools.chain(
                         [np.uint64(len(ids)).astype("<u8").tobytes()],
-                        slices(view, starts[rows], sizes[rows]),
+                        read_ranges(source, starts[rows], sizes[rows]),
                         [ids.astype("<u8").tobytes()],
                     ),
                     8 + 8 * len(ids) + int(sizes[rows].sum()),
                 )
-        view.release()
-        del source
+        os.close(source)
         for (n, out), entry in zip(outs.items(), spatial, strict=True):
             prefix = f"{KEY}/{entry['key']}"
             if isinstance(out, ShardStream):

@@ -17,6 +17,7 @@ Contract:
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ SHARD_BYTES = 256 << 20
 MINISHARD_CHUNKS = 256
 I64 = npt.NDArray[np.int64]
 _STEP = 4096
+_PIECE = 256 << 10  # bytes per read: large enough for few calls, small for memory
 
 
 @dataclass(frozen=True)
@@ -91,13 +93,20 @@ def compressed_morton_code(
     return out
 
 
-def slices(view: memoryview, starts: I64, sizes: I64) -> Iterator[memoryview]:
-    """view[start:start + size] for each pair, turning at most _STEP offsets into Python ints
-    at once (a list of Python ints costs about 36 bytes per entry)."""
+def read_ranges(fd: int, starts: I64, sizes: I64) -> Iterator[bytes]:
+    """The bytes of each (start, size) range of an open file, by `os.pread`: no memory map, so
+    the pages read never count as this process's memory. Adjacent ranges are read together, in
+    pieces of at most _PIECE bytes; at most _STEP offsets become Python ints at once."""
     for lo in range(0, len(starts), _STEP):
-        a = starts[lo : lo + _STEP]
-        z = a + sizes[lo : lo + _STEP]
-        yield from (view[i:j] for i, j in zip(a.tolist(), z.tolist(), strict=True))
+        a, n = starts[lo : lo + _STEP], sizes[lo : lo + _STEP]
+        joins = np.flatnonzero(a[1:] != a[:-1] + n[:-1]) + 1  # where a new run begins
+        run_start = np.concatenate([[0], joins])
+        run_end = np.concatenate([joins, [len(a)]])
+        firsts = a[run_start].tolist()
+        lengths = (a[run_end - 1] + n[run_end - 1] - a[run_start]).tolist()
+        for first, length in zip(firsts, lengths, strict=True):
+            for at in range(first, first + length, _PIECE):
+                yield os.pread(fd, min(_PIECE, first + length - at), at)
 
 
 class ChunkSpool:
@@ -147,11 +156,11 @@ class ChunkSpool:
         self._fh.close()
         if len(keys) == 0:
             return
-        source = np.memmap(self.data, dtype=np.uint8, mode="r")
+        source = os.open(self.data, os.O_RDONLY)
         try:
             if spec is None:
                 for key, a, n in zip(keys, starts, sizes, strict=True):
-                    store.put(f"{prefix}/{name(int(key))}", bytes(source[a : a + n]))
+                    store.put(f"{prefix}/{name(int(key))}", os.pread(source, int(n), int(a)))
                 return
             shard, minishard = spec.locate(keys)
             order = np.lexsort((keys, minishard, shard))
@@ -161,7 +170,7 @@ class ChunkSpool:
                                          minishard[rows], source)  # fmt: skip
                 store.put_file(f"{prefix}/{spec.shard_name(int(shard[rows[0]]))}", path)
         finally:
-            del source
+            os.close(source)
 
     def _write_shard(
         self,
@@ -170,7 +179,7 @@ class ChunkSpool:
         starts: npt.NDArray[np.int64],
         sizes: npt.NDArray[np.int64],
         minishard: npt.NDArray[np.uint64],
-        source: npt.NDArray[np.uint8],
+        source: int,
     ) -> Path:
         """Rows sorted by (minishard, key): data in that order, then the minishard indices."""
         data_pos = np.zeros(len(sizes), np.int64)
@@ -179,7 +188,7 @@ class ChunkSpool:
         fd, name = tempfile.mkstemp(prefix="shard-", dir=self.folder)
         with open(fd, "wb") as out:
             out.write(index)
-            out.writelines(slices(source.data, starts, sizes))
+            out.writelines(read_ranges(source, starts, sizes))
             out.writelines(blobs)
         return Path(name)
 

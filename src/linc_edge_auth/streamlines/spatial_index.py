@@ -131,13 +131,10 @@ class SpatialIndex:
 
     def _pairs(self) -> Iterator[tuple[I64, I64, npt.NDArray[np.float64]]]:
         """(finest flat, id, u) per batch; within a batch each (cell, id) occurs once."""
-        data = np.memmap(self.path, dtype="<i8", mode="r").reshape(-1, 2)
-        at = 0
-        for n in self._batches:
-            chunk = np.array(data[at : at + n])
-            at += n
-            yield chunk[:, 0], chunk[:, 1], uniform_from_ids(chunk[:, 1], self.seed)
-        del data
+        with open(self.path, "rb") as fh:  # read, not mapped: mapped pages count as memory
+            for n in self._batches:
+                chunk = np.fromfile(fh, dtype="<i8", count=2 * n).reshape(-1, 2)
+                yield chunk[:, 0], chunk[:, 1], uniform_from_ids(chunk[:, 1], self.seed)
 
     def _in_band(self, n: int, lo: float, hi: float) -> Iterator[tuple[I64, I64]]:
         """(level-n flat cell, id) pairs of the band, each once."""
