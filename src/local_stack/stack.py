@@ -35,7 +35,11 @@ from local_stack.issuer_api import IssuerApiServer
 from local_stack.keys import DevKeys, generate_dev_keys
 from local_stack.samples.assets import SampleAssets, sample_objects
 from local_stack.samples.link import sample_link
-from local_stack.samples.streamlines import SampleStreamlines, sample_streamlines
+from local_stack.samples.streamlines import (
+    SHARDED_PREFIX,
+    SampleStreamlines,
+    sample_streamlines,
+)
 from template_model import ResolvedTemplate, TemplateError, as_string, resolve_template
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
@@ -173,7 +177,8 @@ class LocalStack:
         viewer_files = self.aws.upload_directory(VIEWER_BUCKET, cfg.viewer_dist)
         self.assets = assets = sample_objects()
         self.tracts = tracts = sample_streamlines(assets.nifti)
-        self.aws.put_objects(ASSET_BUCKET, {**assets.objects, **tracts.objects})
+        sharded = sample_streamlines(assets.nifti, prefix=SHARDED_PREFIX, sharded=True)
+        self.aws.put_objects(ASSET_BUCKET, {**assets.objects, **tracts.objects, **sharded.objects})
         self.aws.put_secret(SIGNING_SECRET, keys.cloudfront.private_pem)
         archive = self.archive.origin
         self.distribution = load_distribution(self.resolved_template(archive))
@@ -332,6 +337,7 @@ class LocalStack:
                 "streamlines": "/" + self.tracts.prefix,
                 "streamlines_count": self.tracts.count,
                 "streamlines_segments": list(self.tracts.segments),
+                "streamlines_sharded": "/" + SHARDED_PREFIX,
             },
             "data_prefixes": list(data_prefixes(self.distribution)),
             "signing": {
