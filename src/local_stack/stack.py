@@ -86,6 +86,8 @@ class StackConfig:
     hash_algorithm: str = "SHA256"
     log_level: str = "WARNING"
     enforce_signed_cookies: bool = True
+    #: The template's EdgeRuntime: lambda-edge (Python) or cloudfront-function (JS under Node).
+    edge_runtime: str = "lambda-edge"
     #: False registers the issuer without "skip authorization": the archive asks for consent.
     oauth_skip_authorization: bool = True
     #: The issuer's AUTH_MODE: "oauth2" (the archive's OAuth2 provider) or "jwt" (its session JWT).
@@ -224,6 +226,9 @@ class LocalStack:
             "OAuthClientId": client.client_id if client else "not-registered-yet",
             "OAuthRedirectUri": client.redirect_uri if client else "",
             "AssetBucketName": ASSET_BUCKET,
+            # The local stack owns its asset bucket: the template writes its policy, and the
+            # emulator follows that policy (missing data under the data prefixes: 404).
+            "ManageAssetBucketPolicy": "true",
             "PublicKeyA": self.keys.cloudfront.public_pem,
             "ActiveKey": "A",
             "HashAlgorithm": self.config.hash_algorithm,
@@ -236,6 +241,7 @@ class LocalStack:
             "JwtAudience": AUDIENCE,
             "SessionCookieName": SESSION_COOKIE,
             "LogLevel": self.config.log_level,
+            "EdgeRuntime": self.config.edge_runtime,
         }
 
     def resource_ids(self, viewer_port: int) -> dict[str, str]:
@@ -311,6 +317,7 @@ class LocalStack:
             "session_cookie_name": SESSION_COOKIE,
             "buckets": {"viewer": VIEWER_BUCKET, "assets": ASSET_BUCKET},
             "viewer_files": viewer_files,
+            "edge_runtime": self.config.edge_runtime,
             "assets": {
                 "zarr": "/" + self.assets.zarr_prefix,
                 "nifti": "/" + self.assets.blob_key,

@@ -49,6 +49,14 @@ def local_stack_consent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
     yield from _run_stack(tmp_path_factory, "local-stack-consent", "--ask-consent")
 
 
+@pytest.fixture(scope="session")
+def function_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A second stack whose template selects the CloudFront Function (EdgeRuntime)."""
+    yield from _run_stack(
+        tmp_path_factory, "function-stack", "--edge-runtime", "cloudfront-function"
+    )
+
+
 def _run_stack(
     tmp_path_factory: pytest.TempPathFactory, name: str, *options: str
 ) -> Iterator[dict[str, Any]]:
