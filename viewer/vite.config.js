@@ -1,6 +1,7 @@
 // Builds stock Neuroglancer as a static site that works from any path.
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vite";
+import { defineConfig, transformWithEsbuild } from "vite";
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -28,9 +29,25 @@ const missingIcons = ["code-alt", "controls-alt", "layers"].map((name) => ({
   replacement: here(`./icons/${name}.svg`),
 }));
 
+// Our service worker must sit beside index.html under a fixed name (its scope is its folder),
+// so it cannot be a hashed bundle: src/sw.js is minified and emitted as dist/sw.js.
+function serviceWorker() {
+  const source = here("./src/sw.js");
+  return {
+    name: "linc-service-worker",
+    async generateBundle() {
+      const { code } = await transformWithEsbuild(readFileSync(source, "utf8"), source, {
+        minify: true,
+        target: "es2022",
+      });
+      this.emitFile({ type: "asset", fileName: "sw.js", source: code });
+    },
+  };
+}
+
 export default defineConfig({
   base: "./", // relative asset URLs: the site can be served under any path
-  plugins: [stripWebpackChunkNames()],
+  plugins: [stripWebpackChunkNames(), serviceWorker()],
   resolve: { alias: missingIcons },
   worker: {
     format: "es", // neuroglancer's workers are `{ type: "module" }` and code-split
@@ -41,5 +58,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2022",
     chunkSizeWarningLimit: 8192,
+    // Every browser that runs this ES2022 build preloads modules natively; the polyfill would
+    // only add bytes to our small entry chunk.
+    modulePreload: { polyfill: false },
   },
 });

@@ -12,7 +12,8 @@ Contract, AUTH_MODE=oauth2 (the issuer is an OAuth2 client of the archive, `oaut
   cookie we set, 302 to ARCHIVE_LOGOUT_URL (or `/`).
 Contract, AUTH_MODE=jwt (the archive's session JWT cookie):
 - `GET /_auth/login?return=PATH`: 302 to ARCHIVE_LOGIN_URL with `next` = the absolute callback
-  URL (`attempt=1`), or straight to the callback when a valid archive session is visible.
+  URL (`attempt=1`), or straight to the callback when a valid archive session is visible; a
+  visible session of an account that is not approved gets the 403 page (not a sign-in form).
 - `GET /_auth/callback?return=PATH[&attempt=N]`: verifies the session, sets the CloudFront
   cookies and answers the page restoring the saved fragment. Without a valid session it sends the
   browser back to the archive login at most MAX_LOGIN_ATTEMPTS times in a row, then raises the
@@ -32,7 +33,7 @@ from aws_lambda_powertools.event_handler import Response
 from cookie_issuer import oauth_flow, request
 from cookie_issuer.cookies import expire_cookie_headers, set_cookie_headers
 from cookie_issuer.error_handlers import issuer_error_response
-from cookie_issuer.errors import IssuerError, UnauthenticatedError
+from cookie_issuer.errors import IssuerError, NotApprovedError, UnauthenticatedError
 from cookie_issuer.minting import mint_for
 from cookie_issuer.observability import count_failure, logger
 from cookie_issuer.pages import CALLBACK_CSP, callback_page
@@ -112,6 +113,9 @@ def login() -> Response[str]:
         if credentials is not None:
             authenticate(credentials, sign_in.runtime)
             return redirect(callback_url(sign_in.return_path))
+    except NotApprovedError:
+        # Signed in but not approved: another sign-in form would not help; say so (403 page).
+        raise
     except IssuerError as exc:
         # Only a shortcut: any doubt about the visible session means a normal archive login.
         logger.info("login: visible session not usable", extra={"reason": exc.reason})

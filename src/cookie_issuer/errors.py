@@ -43,9 +43,10 @@ class NotApprovedError(IssuerError):
     status = 403
     title = "Not approved"
     default_reason = "not_approved"
+    # The message names the account (session.authenticate); the action only says what to do.
     default_action = (
-        "Your archive account is signed in but not approved for private data. Ask the LINC "
-        "team to approve it, then try again."
+        "Ask the LINC team to approve it, then open the link again; or sign out and use "
+        "another account."
     )
 
 

@@ -4,7 +4,9 @@ Contract: `get_runtime()` returns the one `Runtime` (settings, secret store, JWT
 introspector, signer, OAuth2 client in OAuth2 mode) of this container, building it on first
 call from `os.environ`; a configuration error raises `SettingsError` on every call until fixed
 (it is not cached) so the handler can answer 503 "issuer misconfigured: VAR ...".
-`reset_runtime()` exists for tests and benchmarks that change the environment.
+`reset_runtime()` exists for tests and benchmarks that change the environment;
+`install_settings(settings)` for settings the environment cannot give (the local stack's
+test-only short cookie lifetimes).
 """
 
 from __future__ import annotations
@@ -68,3 +70,11 @@ def reset_runtime() -> None:
     global _runtime
     with _lock:
         _runtime = None
+
+
+def install_settings(settings: Settings) -> None:
+    """Use `settings` instead of the environment's (tests, and the local stack's test-only
+    short lifetimes, which the environment's bounds would refuse)."""
+    global _runtime
+    with _lock:
+        _runtime = build_runtime(settings)

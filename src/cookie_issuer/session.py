@@ -133,8 +133,9 @@ def _verify(credentials: Credentials, runtime: Runtime) -> Identity:
 def authenticate(credentials: Credentials, runtime: Runtime) -> Identity:
     identity = _verify(credentials, runtime)
     if not runtime.settings.auth_rule.allows(identity.claims):
+        account = f" as {identity.subject[:100]}" if identity.subject else ""
         raise NotApprovedError(
-            "You are signed in to the LINC archive, but your account is not approved for "
-            "private data."
+            f"You are signed in to the LINC archive{account}, but this account is not approved "
+            "for private data."
         )
     return identity

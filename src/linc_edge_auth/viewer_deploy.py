@@ -8,12 +8,15 @@ optionally invalidates `/` and `/index.html` on the distribution. `cache_control
 `content_type_for` are the one definition of those headers; the local stack uploads its viewer
 bucket with them too.
 
-Why `index.html` is `no-cache`: the edge function can only refresh cookies (and start the login
+Why `index.html` is `no-store`: the edge function can only refresh cookies (and start the login
 round trip) when the browser's navigation reaches CloudFront. A page the browser may reuse from
 its own cache (S3 objects without Cache-Control get heuristic freshness) skips the edge function,
-and the viewer then opens with expired cookies and silently blank tiles. `no-cache` makes every
-navigation a request (a cheap 304 when nothing changed). Files under `assets/` carry a content
-hash in their names and never change, so they are cached for a year.
+and the viewer then opens with expired cookies and silently blank tiles. `no-cache` is not enough:
+Chromium restores a `no-cache` page from its back/forward cache, so Back after logout showed an
+empty viewer without asking the edge; a `no-store` page is not kept there. The same holds for
+the other unhashed files (`sw.js`, the viewer's service worker, must never be stale either).
+Files under `assets/` carry a content hash in their names and never change, so they are cached
+for a year.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from edge_auth import short_links
 
 HASHED_PREFIX: Final = "assets/"
 SHORT_LINKS: Final = short_links.KEY_PREFIX  # states the issuer wrote: never the build's to prune
-NAVIGATION_CACHE_CONTROL: Final = "no-cache"
+NAVIGATION_CACHE_CONTROL: Final = "no-store"
 HASHED_CACHE_CONTROL: Final = "public, max-age=31536000, immutable"
 _TYPES: Final = {
     ".js": "text/javascript",

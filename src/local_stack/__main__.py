@@ -91,6 +91,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the template's EdgeRuntime: the Python Lambda@Edge check or the CloudFront "
         "Function (JavaScript, run under node)",
     )
+    parser.add_argument(
+        "--test-only-cookie-ttl",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="TESTS ONLY: cookies live SECONDS (10 to 899, below the template minimum) and the "
+        "edge renews at a third of that; for browser tests of cookie renewal",
+    )
     parser.add_argument("--verbose", action="store_true", help="issuer logs at INFO")
     parser.add_argument(
         "--ask-consent",
@@ -154,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         enforce_signed_cookies=not args.no_auth,
         oauth_skip_authorization=not args.ask_consent,
         auth_mode=args.auth_mode,
+        test_only_cookie_ttl_seconds=args.test_only_cookie_ttl,
     )
     stack = LocalStack(config)
     stopping = threading.Event()
@@ -165,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     try:
         info = stack.start()
-    except (PortBusyError, FileNotFoundError, TemplateError, ArchiveStartError) as exc:
+    except (PortBusyError, FileNotFoundError, TemplateError, ArchiveStartError, ValueError) as exc:
         print(f"local_stack: {exc}", file=sys.stderr)
         return 2
     print(_banner({**info, "_path": config.state_dir / "stack.json"}), flush=True)

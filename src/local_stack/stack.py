@@ -96,6 +96,8 @@ class StackConfig:
     oauth_skip_authorization: bool = True
     #: The issuer's AUTH_MODE: "oauth2" (the archive's OAuth2 provider) or "jwt" (its session JWT).
     auth_mode: str = "oauth2"
+    #: Tests only: cookie lifetime below the template minimum (`local_stack.test_lifetimes`).
+    test_only_cookie_ttl_seconds: int | None = None
 
 
 def _check_port(port: int, option: str) -> None:
@@ -203,6 +205,10 @@ class LocalStack:
         assert issuer_origin.handler is not None
         os.environ.update(self.issuer_env(self.emulator.port, archive))
         _reset_issuer_runtime()
+        if cfg.test_only_cookie_ttl_seconds is not None:
+            from local_stack.test_lifetimes import shorten_lifetimes
+
+            shorten_lifetimes(cfg.test_only_cookie_ttl_seconds)
         self.issuer_api = IssuerApiServer(issuer_origin.handler, issuer_origin.routes)
         self.issuer_api.start(port=cfg.issuer_port)
 

@@ -8,6 +8,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+import jwt
 import pytest
 
 from cookie_issuer.pages import CALLBACK_SCRIPT, CALLBACK_SCRIPT_SHA256
@@ -109,9 +110,30 @@ def test_not_approved_gets_403_page_without_cookies(issuer_invoke: Any, issuer_t
     assert result["statusCode"] == 403
     assert "not approved" in result["body"]
     assert_no_cookies_set(result)
+    # The page names the account once, and says "not approved" once.
+    subject = jwt.decode(issuer_token(status="PENDING"), options={"verify_signature": False})["sub"]
+    assert result["body"].count(subject) == 1 and result["body"].count("not approved") == 1
     api = issuer_invoke(load_event("permissions", issuer_token(status="REJECTED")))
     assert api["statusCode"] == 403 and body_json(api)["error"] == "not_approved"
     assert_no_cookies_set(api)
+
+
+def test_login_of_a_signed_in_unapproved_user_shows_the_page_not_a_sign_in_form(
+    issuer_invoke: Any, issuer_token: Any
+) -> None:
+    def login_with(token: str) -> dict[str, Any]:
+        event = load_event("callback", token)  # a callback event carries a visible session
+        event["rawPath"] = event["requestContext"]["http"]["path"] = "/_auth/login"
+        event["rawQueryString"], event["queryStringParameters"] = "return=%2F", {"return": "/"}
+        return event
+
+    approved = issuer_invoke(login_with(issuer_token()))
+    assert approved["statusCode"] == 302  # control: an approved session takes the shortcut
+    assert "/_auth/callback" in approved["headers"]["Location"]
+    result = issuer_invoke(login_with(issuer_token(status="REJECTED")))
+    assert result["statusCode"] == 403 and "not approved" in result["body"]
+    assert "Location" not in result.get("headers", {})
+    assert_no_cookies_set(result)
 
 
 def test_logout_expires_cookies_and_redirects(

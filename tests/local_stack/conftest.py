@@ -3,8 +3,10 @@
 `local_stack` starts `python -m local_stack` on free ports with its own state folder for the test
 session and yields the parsed stack.json (the documented harness interface); the issuer signs in
 through the archive's OAuth2 provider (the default). `local_stack_jwt` is a second stack with
-`--auth-mode jwt` (the archive's session JWT cookie) and `local_stack_consent` one with
-`--ask-consent`, each started only by the tests that ask for it. `browser_page` launches
+`--auth-mode jwt` (the archive's session JWT cookie), `local_stack_consent` one with
+`--ask-consent`, `function_stack` one with `--edge-runtime cloudfront-function` and
+`short_lived_stack` one with `--test-only-cookie-ttl SHORT_COOKIE_TTL` (renewal tests), each
+started only by the tests that ask for it. `browser_page` launches
 /usr/bin/chromium through Playwright with a fresh user-data dir per test. Without
 /usr/bin/chromium the browser tests skip with a loud reason, except under CI=true, where they fail.
 """
@@ -55,6 +57,17 @@ def function_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
     yield from _run_stack(
         tmp_path_factory, "function-stack", "--edge-runtime", "cloudfront-function"
     )
+
+
+@pytest.fixture(scope="session")
+def short_lived_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A stack whose cookies live SHORT_COOKIE_TTL seconds (the test-only option)."""
+    yield from _run_stack(
+        tmp_path_factory, "short-lived-stack", "--test-only-cookie-ttl", str(SHORT_COOKIE_TTL)
+    )
+
+
+SHORT_COOKIE_TTL = 30
 
 
 def _run_stack(

@@ -161,12 +161,12 @@ def test_viewer_bundles_skip_the_edge_and_keep_their_mime_types(
 
 
 def test_viewer_page_is_revalidated_on_every_navigation(local_stack: dict[str, Any]) -> None:
-    # Without no-cache a browser may reuse index.html from its cache, the navigation never
-    # reaches the edge function, and expiring cookies are not refreshed.
+    # Without no-store a browser may reuse index.html from its cache (or its back/forward cache
+    # after logout), the navigation never reaches the edge function, and nobody is asked to sign in.
     with_cookies = mint(local_stack)
     cookie = "; ".join(f"{k}={v}" for k, v in with_cookies.items())
     status, headers, body = http(
         local_stack["viewer_url"], headers={"Sec-Fetch-Mode": "navigate", "Cookie": cookie}
     )
     assert status == 200 and b"<html" in body.lower()
-    assert headers["Cache-Control"] == "no-cache"
+    assert headers["Cache-Control"] == "no-store"

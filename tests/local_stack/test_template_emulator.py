@@ -217,10 +217,13 @@ def test_data_path_follows_the_template_parameter(
     )
     answer = _get(changed, "/data/a/0")
     assert answer.status == 403 and b"MissingKey" in answer.body
+    # CloudFront's own refusal names no S3 request (the viewer's service worker relies on it).
+    assert b"<RequestId>" not in answer.body
     # /zarr/* is no data path any more: the default behavior (edge, viewer bucket) answers.
     answer = _get(changed, "/zarr/a/0")
     assert changed.stats.edge_invocations == 1
     assert answer.status == 403 and b"<Code>AccessDenied</Code>" in answer.body
+    assert b"<RequestId>" in answer.body  # S3's own answer (missing key), unlike CloudFront's
     assert changed.stats.log[-1]["behavior"] == "*"
 
 

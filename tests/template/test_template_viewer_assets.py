@@ -16,6 +16,7 @@ import pytest
 from tests.template.support import PEM_A, ROOT, deployed, translate
 
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 DIST = ROOT / "viewer" / "dist"
 
 
@@ -58,15 +59,28 @@ def _dist() -> Path:
     return DIST
 
 
-def test_built_viewer_has_only_index_html_outside_assets() -> None:
-    """Vite's defaults (assetsDir "assets", no public/ folder) put every hashed file there."""
+def test_sw_js_behavior_serves_the_viewer_bucket_without_any_function_uncached(
+    behaviors: list[dict[str, Any]],
+) -> None:
+    """The service worker must sit beside index.html; its update check skips the edge too."""
+    (worker,) = [b for b in behaviors if b["PathPattern"] == "/sw.js"]
+    assert worker["TargetOriginId"] == "viewer"
+    assert "LambdaFunctionAssociations" not in worker and "FunctionAssociations" not in worker
+    assert "TrustedKeyGroups" not in worker
+    assert worker["AllowedMethods"] == ["GET", "HEAD"]
+    assert worker["CachePolicyId"] == CACHING_DISABLED
+
+
+def test_built_viewer_has_only_index_html_and_sw_js_outside_assets() -> None:
+    """Vite's defaults (assetsDir "assets", no public/ folder) put every hashed file there; the
+    service worker (emitted by our Vite plugin) has its own behavior, as /assets/* does."""
     dist = _dist()
     outside = sorted(
         str(p.relative_to(dist))
         for p in dist.rglob("*")
         if p.is_file() and p.relative_to(dist).parts[0] != "assets"
     )
-    assert outside == ["index.html"]
+    assert outside == ["index.html", "sw.js"]
     hashed = re.compile(r".+-[A-Za-z0-9_-]{8}\.[a-z0-9]+")
     unhashed = [p.name for p in (dist / "assets").iterdir() if not hashed.fullmatch(p.name)]
     assert unhashed == []

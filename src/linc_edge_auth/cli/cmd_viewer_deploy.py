@@ -15,7 +15,7 @@ examples:
   linc-edge-auth viewer-deploy --bucket BUCKET --dist viewer/dist --prune
 
 Bucket and distribution id are the stack outputs ViewerBucketName and DistributionId.
-index.html is uploaded last with Cache-Control: no-cache (every navigation reaches CloudFront,
+index.html is uploaded last with Cache-Control: no-store (every navigation reaches CloudFront,
 so the edge function can refresh cookies); assets/* are content-hashed and cached for a year.
 """
 

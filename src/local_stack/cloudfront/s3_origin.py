@@ -9,17 +9,19 @@ uploaded), Accept-Ranges, ETag, Last-Modified and Content-Range; for HEAD the bo
 checks the requested key as the prefix), else 403 AccessDenied, as S3 behind OAC answers without
 that permission; an unsatisfiable range is 416. A path is always an object key: nothing here
 lists a bucket, whatever the query string.
+S3's own error bodies carry a `RequestId` and `HostId`, as real S3's do; CloudFront's own
+refusals (signed cookies) do not, which is how the viewer's service worker tells "renew the
+cookies" from "not there" (a 403 where ListBucket is not granted).
 """
 
 from __future__ import annotations
 
+import secrets
 from fnmatch import fnmatchcase
 from typing import Any, Final
 from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
-
-from local_stack.cloudfront.signed_cookies import ERROR_XML
 
 XML_TYPE: Final = "application/xml"
 DEFAULT_ROOT_OBJECT: Final = "index.html"
@@ -27,8 +29,19 @@ DEFAULT_ROOT_OBJECT: Final = "index.html"
 OriginAnswer = tuple[int, list[tuple[str, str]], bytes, int]
 
 
+S3_ERROR_XML: Final = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
+    "<RequestId>{request_id}</RequestId><HostId>{host_id}</HostId></Error>"
+)
+
+
 def _error(status: int, code: str, message: str) -> OriginAnswer:
-    body = ERROR_XML.format(code=code, message=message).encode("utf-8")
+    body = S3_ERROR_XML.format(
+        code=code,
+        message=message,
+        request_id=secrets.token_hex(8).upper(),
+        host_id=secrets.token_urlsafe(48),
+    ).encode("utf-8")
     return status, [("Content-Type", XML_TYPE)], body, len(body)
 
 
