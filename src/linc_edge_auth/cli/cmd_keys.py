@@ -8,7 +8,8 @@ template parameter PublicKeyA / PublicKeyB. Nothing private touches the disk unl
 The slot's secret comes from `--secret-id`, or from the outputs of `--stack-name`
 (SigningKeySecretAArn / SigningKeySecretBArn). With a stack and no `--slot`, the free slot is
 chosen (A on a fresh stack); a slot whose public key is deployed is refused, because replacing
-its private key would break the signatures the issuer makes with it.
+its private key would break the signatures the issuer makes with it. `keys import`
+(`cmd_keys_import.py`) trusts an existing CloudFront key in slot B for a switch-over.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ docs/deploying.md, "Rotating the signing key", walks through the whole rotation.
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "keys",
-        help="CloudFront signing keys (create, rotate)",
+        help="CloudFront signing keys (create, rotate, import)",
         description="Manage the CloudFront signing keys of a linc-edge-auth stack.",
     )
     sub = parser.add_subparsers(dest="keys_command", metavar="ACTION")
@@ -85,6 +86,9 @@ def register(subparsers: Any) -> None:
         help="also write the private key PEM to FILE (created 0600, never overwritten)",
     )
     create.set_defaults(func=create_command)
+    from linc_edge_auth.cli import cmd_keys_import
+
+    cmd_keys_import.register(sub)
 
 
 def generate_private_key(algorithm: str) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
