@@ -1,6 +1,8 @@
 """Lambda@Edge viewer-request handler for the Neuroglancer viewer's default behavior.
 
 Contract (`lambda_handler(event, context)`), configuration-free and standard library only:
+- a GET/HEAD of the archive's old viewer path (`legacy_paths.LEGACY_VIEWER_PATHS`) gets a 302 to
+  `/`, before any cookie check (the browser keeps the fragment);
 - requests under `/_auth/` and non-navigation requests (scripts, styles, wasm, fetches) pass
   through unchanged: the viewer's own files are public code, and data paths never reach this
   function (CloudFront's trusted key group guards them);
@@ -30,6 +32,7 @@ from edge_auth.cookie_policy import (
     parse_expires_cookie,
     parse_policy_cookie,
 )
+from edge_auth.legacy_paths import legacy_redirect
 from edge_auth.pages import bad_request_response, interstitial_response
 from edge_auth.return_path import return_path_for
 
@@ -130,6 +133,9 @@ def decide(request: dict[str, Any], now: float) -> dict[str, Any]:
         return bad_request_response()
     if not isinstance(method, str):
         return bad_request_response()
+    redirect = legacy_redirect(uri, method, request.get("querystring"))
+    if redirect is not None:
+        return redirect
     if uri.startswith(AUTH_PREFIX) or not is_navigation(method, headers):
         return request
     host = _header(headers, "host") or ""
