@@ -8,6 +8,7 @@ Contract:
   browser back to the archive login at most MAX_LOGIN_ATTEMPTS times in a row, then raises the
   error (`error_handlers` renders it as a human page).
 - `GET|POST /_auth/logout`: expires the cookies, 302 to ARCHIVE_LOGOUT_URL (or `/`).
+Callback and logout also expire CloudFront cookies on LEGACY_COOKIE_DOMAINS (switch-over).
 Paths and URLs come from `edge_auth.auth_routes`, the return path from `request.return_path`.
 """
 
@@ -20,7 +21,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from aws_lambda_powertools.event_handler import Response
 
 from cookie_issuer import request
-from cookie_issuer.cookies import expire_cookie_headers, set_cookie_headers
+from cookie_issuer.cookies import (
+    expire_cookie_headers,
+    legacy_expiry_headers,
+    set_cookie_headers,
+)
 from cookie_issuer.errors import IssuerError, UnauthenticatedError
 from cookie_issuer.minting import mint_for
 from cookie_issuer.observability import count_failure, logger
@@ -128,7 +133,8 @@ def callback() -> Response[str]:
         200,
         callback_page(sign_in.return_path),
         CALLBACK_CSP,
-        cookies=set_cookie_headers(minted, runtime.settings),
+        cookies=set_cookie_headers(minted, runtime.settings)
+        + legacy_expiry_headers(runtime.settings),
     )
 
 
@@ -136,4 +142,7 @@ def callback() -> Response[str]:
 def logout() -> Response[str]:
     settings = get_runtime().settings
     logger.info("logout")
-    return redirect(settings.archive_logout_url or "/", cookies=expire_cookie_headers(settings))
+    return redirect(
+        settings.archive_logout_url or "/",
+        cookies=expire_cookie_headers(settings) + legacy_expiry_headers(settings),
+    )

@@ -77,6 +77,9 @@ class Settings:
     cors_allowed_origins: frozenset[str]
     secrets_cache_seconds: int
     links_bucket: str | None = None  # short-link states; None turns POST /api/links/ off
+    #: Parent domains where the archive's old endpoint set CloudFront cookies (switch-over):
+    #: the callback and logout expire them there.
+    legacy_cookie_domains: tuple[str, ...] = ()
 
     @property
     def jwt_enabled(self) -> bool:
@@ -211,6 +214,28 @@ def _bucket(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
+def _legacy_domains(
+    env: Mapping[str, str], viewer_origin: str | None, cookie_domain: str | None
+) -> tuple[str, ...]:
+    name = "LEGACY_COOKIE_DOMAINS"
+    domains = []
+    for item in env.get(name, "").split(","):
+        domain = item.strip().lstrip(".").lower()
+        if not domain:
+            continue
+        if not _HOST.fullmatch(domain) or "." not in domain:
+            raise SettingsError(name, f"{item.strip()!r} is not a domain like lincbrain.org")
+        if domain == cookie_domain:
+            raise SettingsError(name, f"{domain} is COOKIE_DOMAIN, where our own cookies live")
+        if viewer_origin:
+            host = viewer_origin.split("://", 1)[1].split(":", 1)[0]
+            if not host.endswith("." + domain):
+                # A browser ignores a Set-Cookie for a domain that is not a parent of the host.
+                raise SettingsError(name, f"{domain} is not a parent domain of {host}")
+        domains.append(domain)
+    return tuple(dict.fromkeys(domains))
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Read and validate every variable; raises SettingsError for the first bad one."""
     key_pair_id = env.get("KEY_PAIR_ID", "").strip()
@@ -251,8 +276,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         rule = parse_rule(env.get("AUTH_RULE", "").strip())
     except RuleSyntaxError as exc:
         raise SettingsError("AUTH_RULE", str(exc)) from None
+    viewer_origin = _url(env, "VIEWER_ORIGIN", required=False, origin_only=True) or None
     return Settings(
-        viewer_origin=_url(env, "VIEWER_ORIGIN", required=False, origin_only=True) or None,
+        viewer_origin=viewer_origin,
         key_pair_id=key_pair_id,
         signing_key_secret_id=signing_secret,
         hash_algorithm=hash_algorithm,
@@ -283,4 +309,5 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             env, "SECRETS_CACHE_SECONDS", DEFAULT_SECRETS_CACHE_SECONDS, 1, 86_400
         ),
         links_bucket=_bucket(env, "LINKS_BUCKET"),
+        legacy_cookie_domains=_legacy_domains(env, viewer_origin, cookie_domain),
     )

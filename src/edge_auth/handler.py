@@ -8,9 +8,12 @@ Contract (`lambda_handler(event, context)`), configuration-free and standard lib
   function (CloudFront's trusted key group guards them);
 - a navigation (Sec-Fetch-Mode `navigate` or Sec-Fetch-Dest `document`; without Sec-Fetch headers,
   a GET/HEAD whose Accept names text/html) passes through when it carries a complete, unambiguous
-  CloudFront cookie set whose policy parses, covers `https://<host><uri>` and stays valid for at
-  least REFRESH_MARGIN_SECONDS; otherwise it gets the login interstitial. Signatures are not
-  checked here: CloudFront checks them on every data request;
+  CloudFront cookie set whose policy parses, covers `https://<host><uri>`, stays valid for at
+  least REFRESH_MARGIN_SECONDS and carries DateGreaterThan (every policy our issuer mints does;
+  the archive's old cookies, same shape otherwise, do not, and may be signed by a key the key
+  group no longer trusts: a black viewer); otherwise it gets the login interstitial, whose
+  callback replaces them. A duplicate name (legacy parent-domain + ours) is ambiguous: same.
+  Signatures are not checked here: CloudFront checks them on every data request;
 - it never raises: a malformed event gets a 400 page.
 """
 
@@ -115,6 +118,8 @@ def has_valid_cookies(
     try:
         if COOKIE_POLICY in cookies:
             policy = parse_policy_cookie(cookies[COOKIE_POLICY])
+            if policy.not_before is None:
+                return False  # not minted by our issuer: the archive's old cookies
             return policy.allows(f"https://{host}{uri}", now, REFRESH_MARGIN_SECONDS, client_ip)
         if COOKIE_EXPIRES in cookies:
             expires = parse_expires_cookie(cookies[COOKIE_EXPIRES])

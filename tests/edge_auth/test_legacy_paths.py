@@ -1,4 +1,4 @@
-"""The archive's old viewer path redirects to `/` before any cookie check (edge_auth.legacy_paths)."""
+"""The archive's old viewer path redirects to `/` before any cookie check (legacy_paths)."""
 
 from __future__ import annotations
 

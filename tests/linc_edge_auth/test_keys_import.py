@@ -118,9 +118,7 @@ def test_switchover_walk(
     # The slot is in use: neither `keys create` nor a second import may take it.
     code, _, err = run(capsys, "create", "--stack-name", STACK)
     assert code == 2 and "both key slots" in err
-    code, _, err = run(
-        capsys, "import", "--public-key", str(archive_file), "--stack-name", STACK
-    )
+    code, _, err = run(capsys, "import", "--public-key", str(archive_file), "--stack-name", STACK)
     assert code == 2 and f"slot B holds the deployed key {archive_id}" in err
     # The template refuses to sign with an imported slot, and a slot holding two keys.
     with pytest.raises(ParameterError, match="ActiveKey is B but PublicKeyB is empty"):
