@@ -223,13 +223,14 @@ def _legacy_domains(
         domain = item.strip().lstrip(".").lower()
         if not domain:
             continue
-        if not _HOST.fullmatch(domain) or "." not in domain:
+        host = viewer_origin.split("://", 1)[1].split(":", 1)[0] if viewer_origin else None
+        # `Domain=<the host itself>` is a domain cookie too, distinct from a host-only one.
+        if not _HOST.fullmatch(domain) or ("." not in domain and domain != host):
             raise SettingsError(name, f"{item.strip()!r} is not a domain like lincbrain.org")
         if domain == cookie_domain:
             raise SettingsError(name, f"{domain} is COOKIE_DOMAIN, where our own cookies live")
-        if viewer_origin:
-            host = viewer_origin.split("://", 1)[1].split(":", 1)[0]
-            if not host.endswith("." + domain):
+        if host:
+            if not (host == domain or host.endswith("." + domain)):
                 # A browser ignores a Set-Cookie for a domain that is not a parent of the host.
                 raise SettingsError(name, f"{domain} is not a parent domain of {host}")
         domains.append(domain)

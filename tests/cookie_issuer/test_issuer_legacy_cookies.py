@@ -30,6 +30,11 @@ def test_legacy_domains_are_parsed() -> None:
     assert load_settings(BASE).legacy_cookie_domains == ()
     settings = load_settings({**BASE, "LEGACY_COOKIE_DOMAINS": " .Example.org, example.org ,"})
     assert settings.legacy_cookie_domains == ("example.org",)
+    # The host itself as Domain attribute: a domain cookie, distinct from our host-only ones.
+    local = {**BASE, "VIEWER_ORIGIN": "http://localhost:8741", "COOKIE_SECURE": "0"}
+    assert load_settings({**local, "LEGACY_COOKIE_DOMAINS": "localhost"}).legacy_cookie_domains == (
+        "localhost",
+    )
 
 
 @pytest.mark.parametrize(
@@ -38,7 +43,7 @@ def test_legacy_domains_are_parsed() -> None:
         ("lincbrain.org", "not a parent domain of viewer.example.org"),
         ("org", "not a domain like"),
         ("exa mple.org", "not a domain like"),
-        ("viewer.example.org", "not a parent domain"),  # the host itself: host-only is ours
+        ("other.example.org", "not a parent domain"),
     ],
 )
 def test_bad_legacy_domains_name_the_variable(value: str, reason: str) -> None:
