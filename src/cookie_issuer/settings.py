@@ -229,10 +229,9 @@ def _legacy_domains(
             raise SettingsError(name, f"{item.strip()!r} is not a domain like lincbrain.org")
         if domain == cookie_domain:
             raise SettingsError(name, f"{domain} is COOKIE_DOMAIN, where our own cookies live")
-        if host:
-            if not (host == domain or host.endswith("." + domain)):
-                # A browser ignores a Set-Cookie for a domain that is not a parent of the host.
-                raise SettingsError(name, f"{domain} is not a parent domain of {host}")
+        if host and not (host == domain or host.endswith("." + domain)):
+            # A browser ignores a Set-Cookie for a domain that is not a parent of the host.
+            raise SettingsError(name, f"{domain} is not a parent domain of {host}")
         domains.append(domain)
     return tuple(dict.fromkeys(domains))
 
