@@ -1,7 +1,7 @@
 """docs/migration.md: every step names the tests that exercise it, and those tests exist.
 
 Each `## N.` step must name at least one test file; every `tests/...py` path in the page must
-exist and every test name after a path must be a test function defined in that file. The page's commands
+exist, and a test name after a path must be a test function of that file. The page's commands
 are checked like every other doc command (tests/docs/test_doc_commands.py).
 """
 
