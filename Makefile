@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: help venv test lint typecheck pytest bench run viewer deploy-viewer sam-venv sam-build sam-validate clean \
+.PHONY: help venv test lint typecheck pytest bench run viewer cloudfront-function deploy-viewer sam-venv sam-build sam-validate clean \
 	build-EdgeAuthFunction build-IssuerFunction
 
 help:  ## list the targets
@@ -20,8 +20,8 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed  ## create .venv and install the package with its dev extras
 
 lint: venv  ## ruff
-	$(BIN)/ruff check src tests benchmarks cfnlint_rules
-	$(BIN)/ruff format --check src tests benchmarks cfnlint_rules
+	$(BIN)/ruff check src tests benchmarks cfnlint_rules scripts
+	$(BIN)/ruff format --check src tests benchmarks cfnlint_rules scripts
 
 typecheck: venv  ## mypy (strict)
 	$(BIN)/mypy
@@ -31,6 +31,9 @@ pytest: venv sam-venv  ## the test suite (installs Debian's Chromium for the bro
 	$(BIN)/pytest
 
 test: lint typecheck pytest  ## everything CI runs
+
+cloudfront-function: venv  ## rebuild the CloudFront Function and inline it into template.yaml
+	$(PY) -m edge_auth.cloudfront_function --template template.yaml
 
 bench: venv  ## benchmark tables
 	$(PY) -m benchmarks
@@ -69,20 +72,17 @@ sam-build: $(SAM_VENV)/.installed  ## sam build (makefile builder, python3.13 x8
 sam-validate: $(SAM_VENV)/.installed  ## sam validate --lint (offline)
 	$(SAM_ENV) $(SAM) validate --lint --template-file template.yaml
 
-# Called by `sam build` (BuildMethod: makefile) with ARTIFACTS_DIR set. The edge zip holds the
-# edge_auth package and nothing else (stdlib only, 1 MB Lambda@Edge limit).
+# Called by `sam build` (BuildMethod: makefile, through lambda/Makefile: the functions' CodeUri)
+# with ARTIFACTS_DIR set. Packages are copied from the files git tracks (scripts/package_lambda.py),
+# never with cp -R: a git-ignored stray *.pem must not ship. The edge zip holds the edge_auth
+# package and nothing else (stdlib only, 1 MB Lambda@Edge limit).
 build-EdgeAuthFunction:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 2; }
-	mkdir -p "$(ARTIFACTS_DIR)"
-	rm -rf "$(ARTIFACTS_DIR)/edge_auth"
-	cp -R src/edge_auth "$(ARTIFACTS_DIR)/"
-	find "$(ARTIFACTS_DIR)" -name __pycache__ -prune -exec rm -rf {} +
+	$(PYTHON) scripts/package_lambda.py "$(ARTIFACTS_DIR)" edge_auth
 
 build-IssuerFunction:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (sam build sets it)" >&2; exit 2; }
-	mkdir -p "$(ARTIFACTS_DIR)"
-	rm -rf "$(ARTIFACTS_DIR)/edge_auth" "$(ARTIFACTS_DIR)/cookie_issuer"
-	cp -R src/edge_auth src/cookie_issuer "$(ARTIFACTS_DIR)/"
+	$(PYTHON) scripts/package_lambda.py "$(ARTIFACTS_DIR)" edge_auth cookie_issuer
 	$(PYTHON) -m pip install $(LAMBDA_PIP_FLAGS) --target "$(ARTIFACTS_DIR)" -r src/cookie_issuer/requirements.txt
 	find "$(ARTIFACTS_DIR)" -name __pycache__ -prune -exec rm -rf {} +
 

@@ -74,7 +74,9 @@ def edge_zip_bytes() -> int:
     package = ROOT / "src" / "edge_auth"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for path in sorted([*package.glob("*.py"), *package.glob("templates/*")]):
+        shipped = [*package.glob("*.py"), *package.glob("templates/*")]
+        # The CloudFront Function's builder is not part of the Lambda (Makefile, edge build).
+        for path in sorted(p for p in shipped if p.stem != "cloudfront_function"):
             archive.write(path, f"edge_auth/{path.relative_to(package).as_posix()}")
     return len(buffer.getvalue())
 

@@ -7,7 +7,8 @@ path minus the signed-cookie check and the edge function), then measures:
 - time from opening a shared link (already signed in at the archive) to the first chunk 200 in
   headless Chromium, auth on (interstitial, issuer login shortcut, callback) vs off
   (ratio, target <= 1.5);
-- edge invocations per data request (target 0).
+- edge invocations per page load (first visits in Chromium: per navigation target 1, per
+  hashed bundle under /assets/* target 0) and per data request (target 0).
 """
 
 from __future__ import annotations
@@ -143,6 +144,33 @@ def _page_loads(stack: LocalStack, plain: CloudFrontEmulator) -> tuple[float, fl
     return statistics.median(on), statistics.median(off)
 
 
+def _page_load_rows(log: list[dict[str, Any]], loads: int) -> list[list[object]]:
+    """Edge invocations per page load, per navigation and per bundle, from the request log."""
+    if not loads:
+        return []
+    navigations = [e for e in log if e["behavior"] == "*"]
+    bundles = [e for e in log if e["behavior"] == "/assets/*"]
+    edge = sum(e["edge"] for e in log)
+    per_navigation = edge / len(navigations) if navigations else float("nan")
+    return [
+        [f"edge invocations per first visit ({loads} loads)", f"{edge / loads:.2f}", "-", "-", "2"],
+        [
+            f"edge invocations per navigation ({len(navigations)} navigations)",
+            f"{per_navigation:.2f}",
+            "-",
+            "-",
+            "1",
+        ],
+        [
+            f"edge invocations per bundle /assets/* ({len(bundles)} requests)",
+            f"{sum(e['edge'] for e in bundles) / max(len(bundles), 1):.2f}",
+            "-",
+            "-",
+            "0",
+        ],
+    ]
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as state:
         config = StackConfig(
@@ -205,6 +233,7 @@ def main() -> None:
             "0",
         ]
     )
+    rows.extend(_page_load_rows(counters["log"], PAGE_LOADS if loads is not None else 0))
     print_table(["measure", "auth on", "auth off", "ratio", "target"], rows)
     print(f"(signature verifications: {counters['signature_checks']}, cached per cookie set)")
 

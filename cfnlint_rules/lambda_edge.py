@@ -12,6 +12,9 @@ viewer-response, in DefaultCacheBehavior or any CacheBehaviors item) and reports
     E9105  timeout above 5 s
     E9106  a runtime Lambda@Edge does not support (or a container image)
     E9107  the association is not a numbered version ($LATEST, an alias, an unqualified ARN)
+    E9108  a SAM function without AutoPublishAliasAllProperties: true (a change of runtime,
+           memory, timeout or handler alone would publish no new version, and CloudFront
+           would keep running the old one)
 
 Both forms are understood: plain CloudFormation (AWS::Lambda::Function + AWS::Lambda::Version)
 and SAM (AWS::Serverless::Function, `!Ref Fn.Version` with AutoPublishAlias): cfn-lint 1.x
@@ -337,3 +340,27 @@ class EdgeFunctionNumberedVersion(_EdgeRule, CloudFormationLintRule):  # type: i
                         RuleMatch([*assoc.path, "LambdaFunctionARN"], f"{assoc.event}: {problem}")
                     )
         return matches
+
+
+class EdgeFunctionPublishesOnEveryChange(_ViewerFunctionRule, CloudFormationLintRule):  # type: ignore[misc]
+    id = "E9108"
+    shortdesc = "Lambda@Edge SAM function does not publish a version on every property change"
+    description = (
+        "With AutoPublishAlias alone SAM publishes a new version only when the code changes; "
+        "AutoPublishAliasAllProperties: true publishes one on any property change."
+    )
+    source_url = "https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-resource-function.html"
+
+    def check(self, props: dict[str, Any]) -> tuple[str, str] | None:
+        if "AutoPublishAlias" not in props:
+            return None  # plain versions (AWS::Lambda::Version) or E9107's finding
+        value = props.get("AutoPublishAliasAllProperties")
+        if value is True or (isinstance(value, str) and value.lower() == "true"):
+            return None
+        if intrinsic(value) is not None:
+            return None  # a parameter: cannot be known statically
+        return (
+            "AutoPublishAlias",
+            "without AutoPublishAliasAllProperties: true; a change of runtime, memory, timeout "
+            "or handler would publish no new version and CloudFront would keep the old one",
+        )

@@ -2,8 +2,8 @@
 
 Contract: `http_fetcher(cookie=..., on_refused=...)` returns `fetch(url) -> bytes | None`. 404
 reads as "absent", and so does a 403 that S3 itself sent (`Server: AmazonS3`: behind CloudFront
-with origin access control and no ListBucket, S3's answer for a missing key). Any other 403 is
-CloudFront refusing the request (no cookies, expired or foreign ones): also None, after
+with origin access control and without the list statement, S3's answer for a missing key). Any
+other 403 is CloudFront refusing the request (no cookies, expired or foreign ones): also None, after
 `on_refused(url)` is called, once per fetcher, so the caller can say why the link is not
 centred. Other failures raise `UserError`. The optional `Cookie` header (the stored CloudFront
 cookies) is sent as is and never printed. Bodies are capped: metadata is small.

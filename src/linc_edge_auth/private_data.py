@@ -14,12 +14,12 @@ Contract:
 - `storage_options()` is for fsspec's HTTP filesystem (zarr, xarray, dask, pandas): an aiohttp
   client middleware (`client_kwargs`) sets the Cookie header and reads S3's 403 for a key that
   does not exist as the 404 fsspec and zarr understand. Why: the data bucket is reached through
-  CloudFront with origin access control and no `s3:ListBucket`, so S3 answers 403, not 404,
-  for a missing object, and zarr probes for optional keys (`zarr.json`, `.zmetadata`) and skips
-  chunks never written. Only a 403 that S3 itself sent (`Server: AmazonS3`: the signed cookies
-  were accepted) is read that way; CloudFront refusing the cookies stays an error (a
-  `UserError` saying to sign in again; not an OSError, which aiohttp would wrap), so a bad
-  sign-in never reads as empty data.
+  CloudFront with origin access control, and without the template's `s3:ListBucket` statement
+  (AssetBucketListStatement) S3 answers 403, not 404, for a missing object, and zarr probes for
+  optional keys (`zarr.json`, `.zmetadata`) and skips chunks never written. Only a 403 that S3
+  itself sent (`Server: AmazonS3`: the signed cookies were accepted) is read that way;
+  CloudFront refusing the cookies stays an error (a `UserError` saying to sign in again; not an
+  OSError, which aiohttp would wrap), so a bad sign-in never reads as empty data.
 - `requests_session()` sets the Cookie header through `requests` auth and leaves statuses alone.
 Needs the `[data]` extra (requests, fsspec[http], aiohttp, zarr).
 """

@@ -68,6 +68,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=defaults.cookie_ttl_seconds,
         help="the template's CookieTtlSeconds (issuer COOKIE_TTL_SECONDS; 300 to 604800)",
     )
+    parser.add_argument(
+        "--edge-runtime",
+        choices=["lambda-edge", "cloudfront-function"],
+        default=defaults.edge_runtime,
+        help="the template's EdgeRuntime: the Python Lambda@Edge check or the CloudFront "
+        "Function (JavaScript, run under node)",
+    )
     parser.add_argument("--verbose", action="store_true", help="issuer logs at INFO")
     parser.add_argument(
         "--ask-consent",
@@ -118,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         template=args.template.resolve(),
         viewer_dist=args.viewer_dist.resolve(),
         cookie_ttl_seconds=args.cookie_ttl,
+        edge_runtime=args.edge_runtime,
         log_level="INFO" if args.verbose else "WARNING",
         enforce_signed_cookies=not args.no_auth,
         oauth_skip_authorization=not args.ask_consent,

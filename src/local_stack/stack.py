@@ -75,6 +75,8 @@ class StackConfig:
     hash_algorithm: str = "SHA256"
     log_level: str = "WARNING"
     enforce_signed_cookies: bool = True
+    #: The template's EdgeRuntime: lambda-edge (Python) or cloudfront-function (JS under Node).
+    edge_runtime: str = "lambda-edge"
     #: False registers the issuer without "skip authorization": the archive asks for consent.
     oauth_skip_authorization: bool = True
 
@@ -204,6 +206,9 @@ class LocalStack:
         assert self.keys is not None
         return {
             "AssetBucketName": ASSET_BUCKET,
+            # The local stack owns its asset bucket: the template writes its policy, and the
+            # emulator follows that policy (missing data under the data prefixes: 404).
+            "ManageAssetBucketPolicy": "true",
             "PublicKeyA": self.keys.cloudfront.public_pem,
             "ActiveKey": "A",
             "HashAlgorithm": self.config.hash_algorithm,
@@ -216,6 +221,7 @@ class LocalStack:
             "JwtAudience": AUDIENCE,
             "SessionCookieName": SESSION_COOKIE,
             "LogLevel": self.config.log_level,
+            "EdgeRuntime": self.config.edge_runtime,
         }
 
     def resource_ids(self, viewer_port: int) -> dict[str, str]:
@@ -287,6 +293,7 @@ class LocalStack:
             "session_cookie_name": SESSION_COOKIE,
             "buckets": {"viewer": VIEWER_BUCKET, "assets": ASSET_BUCKET},
             "viewer_files": viewer_files,
+            "edge_runtime": self.config.edge_runtime,
             "assets": {
                 "zarr": "/" + self.assets.zarr_prefix,
                 "nifti": "/" + self.assets.blob_key,

@@ -159,9 +159,12 @@ def grey_levels(png: bytes, box: tuple[int, int, int, int]) -> int:
     return len(set(image.tobytes()))
 
 
+VIEWER_BEHAVIORS = frozenset({"*", "/assets/*"})  # the viewer's page and its hashed bundles
+
+
 def data_entries(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         e
         for e in snapshot["log"]
-        if e["behavior"] != "*" and not e["behavior"].startswith("/_auth")
+        if e["behavior"] not in VIEWER_BEHAVIORS and not e["behavior"].startswith("/_auth")
     ]

@@ -32,12 +32,22 @@ def _ensure_viewer_build() -> None:
 
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    yield from _run_stack(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def function_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A second stack whose template selects the CloudFront Function (EdgeRuntime)."""
+    yield from _run_stack(tmp_path_factory, "--edge-runtime", "cloudfront-function")
+
+
+def _run_stack(tmp_path_factory: pytest.TempPathFactory, *options: str) -> Iterator[dict[str, Any]]:
     _ensure_viewer_build()
     state = tmp_path_factory.mktemp("local-stack")
     log = (state / "stack.log").open("w")
     ports = ["--viewer-port", "0", "--archive-port", "0", "--issuer-port", "0", "--aws-port", "0"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "local_stack", *ports, "--state-dir", str(state)],
+        [sys.executable, "-m", "local_stack", *ports, "--state-dir", str(state), *options],
         cwd=REPO,
         stdout=log,
         stderr=subprocess.STDOUT,

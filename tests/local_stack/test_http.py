@@ -56,7 +56,8 @@ def test_valid_cookies_open_data_with_range(local_stack: dict[str, Any]) -> None
     status, _, body = http(viewer + local_stack["assets"]["nifti"], cookies)
     assert status == 200 and len(body) > 348  # a NIfTI-1 header is 348 bytes
     status, _, _ = http(viewer + "/zarr/no-such-asset/.zattrs", cookies)
-    assert status == 403  # S3 with OAC and no ListBucket: a missing key is 403
+    # The template lets CloudFront list the data prefixes (s3:prefix): a missing key is 404.
+    assert status == 404
 
 
 @pytest.mark.parametrize(
@@ -137,7 +138,9 @@ def test_script_with_api_token_gets_cookies_and_a_chunk(local_stack: dict[str, A
     assert status == 401
 
 
-def test_viewer_files_pass_the_edge_with_their_mime_types(local_stack: dict[str, Any]) -> None:
+def test_viewer_bundles_skip_the_edge_and_keep_their_mime_types(
+    local_stack: dict[str, Any],
+) -> None:
     s3 = aws_client(local_stack, "s3")
     listing = s3.list_objects_v2(Bucket=local_stack["buckets"]["viewer"])
     keys = [item["Key"] for item in listing["Contents"]]
@@ -152,7 +155,9 @@ def test_viewer_files_pass_the_edge_with_their_mime_types(local_stack: dict[str,
         assert headers["Content-Type"] == expected
         assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
     snapshot = stats(local_stack)
-    assert snapshot["edge_invocations"] == 2 and snapshot["data_requests"] == 0
+    # /assets/* has no edge function (issue 13, item 1): bundles cost no invocation.
+    assert snapshot["edge_invocations"] == 0 and snapshot["data_requests"] == 0
+    assert {e["behavior"] for e in snapshot["log"]} == {"/assets/*"}
 
 
 def test_viewer_page_is_revalidated_on_every_navigation(local_stack: dict[str, Any]) -> None:

@@ -6,13 +6,18 @@ that a change there changes what runs locally.
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 import tests.local_stack.edge_doubles as doubles
+from edge_auth.cookie_policy import build_custom_policy, cf_b64encode
 from local_stack.aws import LocalAws
 from local_stack.cloudfront.distribution import Distribution, load_distribution
 from local_stack.cloudfront.emulator import CloudFrontEmulator
@@ -35,7 +40,13 @@ def aws() -> Iterator[LocalAws]:
     local.start(0)
     local.create_bucket("viewer")
     local.create_bucket("assets")
-    local.put_objects("viewer", {"index.html": (b"<!doctype html>viewer", "text/html")})
+    local.put_objects(
+        "viewer",
+        {
+            "index.html": (b"<!doctype html>viewer", "text/html"),
+            "assets/index-AbCd1234.js": (b"export {}", "text/javascript"),
+        },
+    )
     local.put_objects(
         "assets",
         {"zarr/a/0": (b"zarr-bytes", "application/octet-stream"), "data/a/0": (b"data", "x/y")},
@@ -97,6 +108,78 @@ def test_real_template_behaviors(keys: DevKeys) -> None:
     # Without a public key the template has no data behavior at all (it fails closed).
     no_key = {**_params(keys), "PublicKeyA": ""}
     assert not any(b.requires_signed_cookies for b in _distribution(TEMPLATE, no_key).behaviors)
+
+
+def test_hashed_bundles_skip_the_edge_function(
+    tmp_path: Path, keys: DevKeys, aws: LocalAws
+) -> None:
+    """One invocation per navigation, none per bundle; without the template's /assets/*
+    behavior every bundle would invoke the edge function (the emulator follows the template)."""
+    real = _emulator(TEMPLATE, keys, aws)
+    assert _get(real, "/", navigate=True).status == 200  # the interstitial, from the edge
+    bundle = _get(real, "/assets/index-AbCd1234.js")
+    assert bundle.status == 200 and bundle.body == b"export {}"
+    assert real.stats.edge_invocations == 1
+    assert [e["behavior"] for e in real.stats.log] == ["*", "/assets/*"]
+
+    # The behavior's item: its "- PathPattern" line and the lines indented under it.
+    found = re.search(r"\n( +)- PathPattern: /assets/\*\n(?:\1  .*\n)+", TEMPLATE.read_text())
+    assert found, "template.yaml has no /assets/* behavior"
+    without = _modified(tmp_path, found.group(0), "\n")
+    old = _emulator(without, keys, aws)
+    _get(old, "/", navigate=True)
+    _get(old, "/assets/index-AbCd1234.js")
+    assert old.stats.edge_invocations == 2
+
+
+def _mint(keys: DevKeys, resource: str) -> dict[str, str]:
+    """A custom-policy cookie set for `resource`, signed with the dev key (SHA256)."""
+    key = serialization.load_pem_private_key(keys.cloudfront.private_pem.encode(), None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    policy = build_custom_policy(resource, int(time.time()) + 600).encode()
+    return {
+        "CloudFront-Policy": cf_b64encode(policy),
+        "CloudFront-Signature": cf_b64encode(key.sign(policy, padding.PKCS1v15(), hashes.SHA256())),
+        "CloudFront-Key-Pair-Id": keys.cloudfront.key_pair_id,
+        "CloudFront-Hash-Algorithm": "SHA256",
+    }
+
+
+def test_missing_data_is_404_only_where_the_policy_lets_cloudfront_list(
+    keys: DevKeys, aws: LocalAws
+) -> None:
+    """With the template's asset bucket policy a missing key under a data prefix is 404, and
+    no request through the distribution lists anything; without it S3 says 403."""
+    params = {**_params(keys), "ManageAssetBucketPolicy": "true"}
+    distribution = _distribution(TEMPLATE, params)
+    assert distribution.origins["assets"].listable_prefixes == ("zarr/*", "blobs/*")
+    assert distribution.origins["viewer"].listable_prefixes == ()
+    managed = CloudFrontEmulator(
+        distribution, {"ViewerBucket": "viewer", "assets": "assets"}, aws.client("s3")
+    )
+    cookie = "; ".join(f"{k}={v}" for k, v in _mint(keys, f"https://{HOST}/*").items())
+
+    def get(target: str) -> Any:
+        headers = [("Host", HOST), ("Cookie", cookie)]
+        return managed.serve("GET", target, headers, b"", "127.0.0.1")
+
+    assert get("/zarr/a/0").status == 200
+    missing = get("/zarr/a/.zarray")
+    assert missing.status == 404 and b"<Code>NoSuchKey</Code>" in missing.body
+    for listing in ("/zarr/", "/zarr/?list-type=2", "/zarr/?list-type=2&prefix=zarr/", "/zarr"):
+        answer = get(listing)
+        assert answer.status in (403, 404) and b"ListBucketResult" not in answer.body, listing
+        assert b"a/0" not in answer.body
+    # The bucket root never reaches the asset bucket: "/" is the viewer's page.
+    assert managed.distribution.behavior_for("/").origin_id == "viewer"
+    # The viewer bucket is not listable: a missing file there stays 403.
+    assert get("/assets/missing-00000000.js").status == 403
+    # Without the policy (the asset bucket's owner has not added the statement): 403.
+    unmanaged = _emulator(TEMPLATE, keys, aws)
+    answer = unmanaged.serve(
+        "GET", "/zarr/a/.zarray", [("Host", HOST), ("Cookie", cookie)], b"", "127.0.0.1"
+    )
+    assert answer.status == 403 and b"AccessDenied" in answer.body
 
 
 @pytest.mark.parametrize("patterns", ["/a/*", "/a/*,/b/*,/c/*", "/a/*,/b/*,/c/*,/d/*"])
@@ -171,3 +254,65 @@ def test_unresolvable_template_is_a_clear_error(tmp_path: Path, keys: DevKeys) -
     broken = _modified(tmp_path, "TargetOriginId: assets", "TargetOriginId: nowhere")
     with pytest.raises(TemplateError, match="unknown origin"):
         _distribution(broken, _params(keys))
+
+
+# -- EdgeRuntime: the CloudFront Function ---------------------------------------------------
+def _function_emulator(template: Path, keys: DevKeys, aws: LocalAws) -> CloudFrontEmulator:
+    params = {**_params(keys), "EdgeRuntime": "cloudfront-function"}
+    return CloudFrontEmulator(
+        _distribution(template, params),
+        {"ViewerBucket": "viewer", "assets": "assets"},
+        aws.client("s3"),
+    )
+
+
+@pytest.mark.parametrize("runtime", ["lambda-edge", "cloudfront-function"])
+def test_edge_runtime_associates_exactly_one_check(keys: DevKeys, runtime: str) -> None:
+    default = _distribution(TEMPLATE, {**_params(keys), "EdgeRuntime": runtime}).default
+    handler, code = default.viewer_request_handler, default.viewer_request_function
+    assert (handler is None) != (code is None)
+    if runtime == "lambda-edge":
+        assert handler == "edge_auth.handler.lambda_handler"
+    else:
+        assert code is not None and "function handler(event)" in code
+
+
+def test_cloudfront_function_runs_under_node_in_the_emulator(keys: DevKeys, aws: LocalAws) -> None:
+    emulator = _function_emulator(TEMPLATE, keys, aws)
+    try:
+        page = _get(emulator, "/?layout=4panel", navigate=True)
+        assert page.status == 200 and emulator.stats.edge_invocations == 1
+        assert dict(page.headers)["Cache-Control"] == "no-store"  # CloudFront's casing
+        assert b"/_auth/login?return=%2F%3Flayout%3D4panel" in page.body
+        static = _get(emulator, "/index.html")
+        assert static.status == 200 and static.body == b"<!doctype html>viewer"
+    finally:
+        emulator.stop()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        # a status as a string (the Lambda@Edge shape) is not a CloudFront Function's
+        (
+            "statusCode: 200, statusDescription: 'OK'",
+            "statusCode: '200', statusDescription: 'OK'",
+            b"FunctionValidationError",
+        ),
+        # a runtime error: CloudFront answers 503 for a failed function
+        (
+            "function handler(event) {",
+            "function handler(event) { throw new Error('x');",
+            b"FunctionExecutionError",
+        ),
+    ],
+)
+def test_function_answer_breaking_cloudfront_rules_is_503(
+    tmp_path: Path, keys: DevKeys, aws: LocalAws, old: str, new: str, code: bytes
+) -> None:
+    emulator = _function_emulator(_modified(tmp_path, old, new), keys, aws)
+    try:
+        answer = _get(emulator, "/", navigate=True)
+        assert answer.status == 503 and code in answer.body
+    finally:
+        emulator.stop()

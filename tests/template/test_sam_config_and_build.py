@@ -91,6 +91,8 @@ def test_edge_artifact_is_the_edge_auth_package_only(built: Path) -> None:
     pages = _page_files("edge_auth")
     assert {"edge_auth/templates/interstitial.html", "edge_auth/templates/page.css"} <= pages
     assert pages <= _files(edge)
+    # The CloudFront Function is inlined in the template, not shipped in the Lambda.
+    assert not list(edge.rglob("cloudfront_function.*"))
 
 
 @pytest.mark.slow

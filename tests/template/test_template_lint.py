@@ -12,7 +12,7 @@ from template_model import load_template
 from tests.template.support import RULES_DIR, TEMPLATE, cfn_lint, run, sam_exe
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lambda_edge"
-CUSTOM_IDS = {f"E910{i}" for i in range(1, 8)}
+CUSTOM_IDS = {f"E910{i}" for i in range(1, 9)}
 
 
 def lint(*paths: Path) -> list[dict[str, Any]]:
@@ -50,7 +50,7 @@ def test_fixture_fires_its_rule_and_only_it(
     assert fixture_findings[fixture] & CUSTOM_IDS == {expected}
 
 
-@pytest.mark.parametrize("fixture", ["good.yaml", "origin_request_is_free.yaml"])
+@pytest.mark.parametrize("fixture", ["good.yaml", "good_sam.yaml", "origin_request_is_free.yaml"])
 def test_valid_fixtures_fire_nothing(fixture_findings: dict[str, set[str]], fixture: str) -> None:
     assert fixture_findings[fixture] == set()
 
@@ -62,7 +62,9 @@ def _edge(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _association(doc: dict[str, Any]) -> dict[str, Any]:
     config = doc["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
-    assoc: dict[str, Any] = config["DefaultCacheBehavior"]["LambdaFunctionAssociations"][0]
+    # The association sits in Fn::If [EdgeOnLambda, [...], AWS::NoValue] (EdgeRuntime).
+    branches = config["DefaultCacheBehavior"]["LambdaFunctionAssociations"]["Fn::If"]
+    assoc: dict[str, Any] = branches[1][0]
     return assoc
 
 
@@ -76,6 +78,7 @@ MUTATIONS = {
     "E9107": lambda d: _association(d).update(
         LambdaFunctionARN={"Fn::GetAtt": ["EdgeAuthFunction", "Arn"]}
     ),
+    "E9108": lambda d: _edge(d).pop("AutoPublishAliasAllProperties"),
 }
 
 

@@ -73,12 +73,24 @@ def test_transform_keeps_the_stack_in_us_east_1_shape(translated: dict[str, Any]
 
 def test_edge_function_associated_by_numbered_version(translated: dict[str, Any]) -> None:
     res = translated["Resources"]
-    (assoc,) = dist_config(translated)["DefaultCacheBehavior"]["LambdaFunctionAssociations"]
+    behavior = dist_config(translated)["DefaultCacheBehavior"]
+    condition, (assoc,), other = behavior["LambdaFunctionAssociations"]["Fn::If"]
+    assert (condition, other) == ("EdgeOnLambda", {"Ref": "AWS::NoValue"})
     assert assoc["EventType"] == "viewer-request"
     version_id = assoc["LambdaFunctionARN"]["Ref"]
     version = res[version_id]
     assert version["Type"] == "AWS::Lambda::Version"
     assert version["Properties"]["FunctionName"] == {"Ref": "EdgeAuthFunction"}
+    # The CloudFront Function is the other branch of EdgeRuntime: exactly one is associated.
+    condition, (fn_assoc,), other = behavior["FunctionAssociations"]["Fn::If"]
+    assert (condition, other) == ("EdgeOnCloudFrontFunction", {"Ref": "AWS::NoValue"})
+    assert fn_assoc["EventType"] == "viewer-request"
+    assert res["EdgeAuthCloudFrontFunction"]["Condition"] == "EdgeOnCloudFrontFunction"
+    conditions = translated["Conditions"]
+    assert conditions["EdgeOnLambda"] == {"Fn::Equals": [{"Ref": "EdgeRuntime"}, "lambda-edge"]}
+    assert conditions["EdgeOnCloudFrontFunction"] == {
+        "Fn::Equals": [{"Ref": "EdgeRuntime"}, "cloudfront-function"]
+    }
 
 
 def test_edge_function_fits_lambda_at_edge(translated: dict[str, Any]) -> None:
@@ -127,19 +139,28 @@ def test_issuer_environment_values(translated: dict[str, Any]) -> None:
     assert env["VIEWER_ORIGIN"] == {"Fn::Sub": "https://${Distribution.DomainName}"}
 
 
-def test_issuer_reads_only_the_active_secret(translated: dict[str, Any]) -> None:
+def test_issuer_reads_both_key_slots_so_a_flip_changes_no_policy(
+    translated: dict[str, Any],
+) -> None:
+    """Flipping ActiveKey changes the issuer's environment only: its role is the same before and
+    after, and grants both slots' secrets (no AccessDenied window during the update)."""
+    roles = {}
     for slot in ("A", "B"):
         t = deployed(translated, PublicKeyA=PEM_A, PublicKeyB=PEM_B, ActiveKey=slot)
+        env = t["Resources"]["IssuerFunction"]["Properties"]["Environment"]["Variables"]
+        assert env["SIGNING_KEY_SECRET_ID"] == {"Ref": f"SigningKeySecret{slot}"}
         role = t["Resources"]["IssuerFunctionRole"]["Properties"]
+        roles[slot] = role
         statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
         secret, links = statements
         assert secret["Action"] == "secretsmanager:GetSecretValue"
-        assert secret["Resource"] == {"Ref": f"SigningKeySecret{slot}"}
+        assert secret["Resource"] == [{"Ref": "SigningKeySecretA"}, {"Ref": "SigningKeySecretB"}]
         # Short links: create-only under links/ of our own bucket, and only as a conditional
         # write (If-None-Match), so the role cannot replace anyone's link.
         assert links["Action"] == "s3:PutObject"
         assert links["Resource"] == {"Fn::Sub": "${ViewerBucket.Arn}/links/*"}
         assert links["Condition"] == {"Null": {"s3:if-none-match": "false"}}
+    assert roles["A"] == roles["B"]
 
 
 def test_issuer_api_routes_payload_v2_and_throttling(translated: dict[str, Any]) -> None:
@@ -298,7 +319,8 @@ def test_managed_asset_bucket_policy_is_opt_in_and_prefix_limited(
 ) -> None:
     assert "AssetBucketPolicy" not in deployed(translated, PublicKeyA=PEM_A)["Resources"]
     t = deployed(translated, PublicKeyA=PEM_A, ManageAssetBucketPolicy="true")
-    (stmt,) = t["Resources"]["AssetBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    stmt, listing = t["Resources"]["AssetBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert stmt["Action"] == "s3:GetObject" and listing["Action"] == "s3:ListBucket"
     assert stmt["Resource"] == [
         "arn:aws:s3:::linc-brain-mit-prod-us-east-2/zarr/*",
         "arn:aws:s3:::linc-brain-mit-prod-us-east-2/blobs/*",
@@ -316,6 +338,7 @@ def test_outputs_present(translated: dict[str, Any]) -> None:
         "SigningKeyPairId",
         "SigningKeySecretArn",
         "AssetBucketPolicyStatement",
+        "AssetBucketListStatement",
     ):
         assert name in outputs, name
 

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "linc_edge_auth.cli.cmd_keys",
     "linc_edge_auth.cli.cmd_streamlines",
     "linc_edge_auth.cli.cmd_viewer_deploy",
+    "linc_edge_auth.cli.cmd_viewer_empty",
 )
 
 

@@ -5,6 +5,10 @@ violations (empty when CloudFront would accept the result). CloudFront answers 5
 them in production; the emulator does the same, and the tests use the same checks, so a result
 that passes here is one CloudFront would take.
 
+`check_function_result(original, result)` does the same for a CloudFront Function (integer
+`statusCode`, only the documented response fields, `{value}` headers, body a string or
+`{data, encoding}`).
+
 Rules (AWS Lambda@Edge docs, "Lambda@Edge event structure", "Restrictions on edge functions"):
 - a request object comes back with the read-only headers of a viewer request untouched;
 - a generated response has `status` as a string of three digits, headers keyed by the lowercase
@@ -100,4 +104,82 @@ def check_viewer_request_result(original: dict[str, Any], result: Any) -> list[s
         problems.append(f"response: bodyEncoding {encoding!r} is neither text nor base64")
     if not problems and _generated_size(result) > MAX_GENERATED_RESPONSE_BYTES:
         problems.append("response: headers and body exceed 40 KB")
+    return problems
+
+
+# -- CloudFront Functions ---------------------------------------------------------------------
+#: What a CloudFront Function's generated response may hold (event structure, "Response object").
+FUNCTION_RESPONSE_FIELDS: Final = frozenset(
+    {"statusCode", "statusDescription", "headers", "cookies", "body"}
+)
+#: Kept at the Lambda@Edge viewer figure: the emulator refuses anything bigger either way.
+MAX_FUNCTION_RESPONSE_BYTES: Final = 40 * 1024
+
+
+def _check_function_fields(fields: Any, where: str, lowercase: bool) -> list[str]:
+    if not isinstance(fields, dict):
+        return [f"{where} must be an object"]
+    problems = []
+    for name, field in fields.items():
+        if lowercase and name != name.lower():
+            problems.append(f"{where}: name {name!r} is not lowercase")
+        if not isinstance(field, dict) or not isinstance(field.get("value"), str):
+            problems.append(f"{where}: {name} needs a string value")
+            continue
+        multi = field.get("multiValue")
+        if multi is not None and (
+            not isinstance(multi, list)
+            or not all(isinstance(m, dict) and isinstance(m.get("value"), str) for m in multi)
+        ):
+            problems.append(f"{where}: {name} multiValue must be a list of {{value}}")
+    return problems
+
+
+def _function_body(body: Any) -> tuple[str | None, list[str]]:
+    if body is None:
+        return "", []
+    if isinstance(body, str):
+        return body, []
+    if isinstance(body, dict) and isinstance(body.get("data"), str):
+        if body.get("encoding", "text") not in ("text", "base64"):
+            return None, ["response: body encoding must be text or base64"]
+        return body["data"], []
+    return None, ["response: body must be a string or {data, encoding}"]
+
+
+def check_function_result(original: dict[str, Any], result: Any) -> list[str]:
+    """Violations of what CloudFront takes back from a viewer-request CloudFront Function."""
+    if not isinstance(result, dict):
+        return ["result is not an object"]
+    if "statusCode" not in result:
+        problems = _check_function_fields(result.get("headers"), "request headers", True)
+        problems += _check_function_fields(result.get("cookies", {}), "request cookies", False)
+        if result.get("method") != original.get("method"):
+            problems.append("request: method is read-only")
+        if not str(result.get("uri", "")).startswith("/"):
+            problems.append("request: uri must start with /")
+        return problems
+    problems = [f"response: unknown field {k}" for k in result if k not in FUNCTION_RESPONSE_FIELDS]
+    status = result["statusCode"]
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+        problems.append(f"response: statusCode must be an integer status, got {status!r}")
+    if not isinstance(result.get("statusDescription", ""), str):
+        problems.append("response: statusDescription must be a string")
+    headers = result.get("headers", {})
+    problems += _check_function_fields(headers, "response headers", True)
+    problems += _check_function_fields(result.get("cookies", {}), "response cookies", False)
+    if isinstance(headers, dict):
+        problems += [
+            f"response: header {name} is not allowed in a generated response"
+            for name in headers
+            if name in DISALLOWED_GENERATED_RESPONSE_HEADERS
+        ]
+    body, body_problems = _function_body(result.get("body"))
+    problems += body_problems
+    if not problems and body is not None:
+        size = len(body.encode("utf-8")) + sum(
+            len(n) + len(f["value"].encode("utf-8")) + 4 for n, f in headers.items()
+        )
+        if size > MAX_FUNCTION_RESPONSE_BYTES:
+            problems.append("response: headers and body exceed 40 KB")
     return problems

@@ -7,8 +7,9 @@ the trusted key group's signed-cookie check (`signed_cookies`, 403 XML like Clou
 viewer-request function invoked with a faithful event and its answer checked with
 `edge_results.check_viewer_request_result` (502 on a violation), then the origin: an S3
 bucket in local moto (Range, Content-Type, ETag; a missing key is 403 AccessDenied, as S3 with
-OAC and no ListBucket answers; `Server: AmazonS3` as CloudFront passes S3's header through,
-while CloudFront's own answers say `Server: CloudFront`) or the issuer handler invoked with an
+OAC and no ListBucket answers, or 404 under the prefixes the template lets CloudFront list;
+`Server: AmazonS3` as CloudFront passes S3's header through, while CloudFront's own answers say
+`Server: CloudFront`) or the issuer handler invoked with an
 HTTP API v2 event.
 `enforce_signed_cookies=False` serves the same origins through the same code minus the cookie
 check and the edge function (the benchmark's baseline).
@@ -36,7 +37,11 @@ from urllib.parse import urlsplit
 
 from edge_auth.cookie_header import cloudfront_cookies
 from local_stack.cloudfront.distribution import CacheBehavior, Distribution, Origin
-from local_stack.cloudfront.edge_results import check_viewer_request_result
+from local_stack.cloudfront.edge_results import (
+    check_function_result,
+    check_viewer_request_result,
+)
+from local_stack.cloudfront.function_runtime import FunctionError, FunctionHost, function_event
 from local_stack.cloudfront.s3_origin import fetch_object
 from local_stack.cloudfront.signed_cookies import ERROR_XML, SignedCookieVerifier
 from local_stack.http_server import BackgroundHTTPService
@@ -118,7 +123,23 @@ class CloudFrontEmulator(BackgroundHTTPService):
             for k in b.trusted_public_keys
         }
         self.verifier = SignedCookieVerifier(sorted(keys))
+        self._function_hosts: dict[str, FunctionHost] = {}
+        self._hosts_lock = threading.Lock()
         super().__init__()
+
+    def function_host(self, code: str) -> FunctionHost:
+        """One long-lived Node process per function code, started on first use."""
+        with self._hosts_lock:
+            if code not in self._function_hosts:
+                self._function_hosts[code] = FunctionHost(code)
+            return self._function_hosts[code]
+
+    def stop(self) -> None:
+        super().stop()
+        with self._hosts_lock:
+            hosts, self._function_hosts = list(self._function_hosts.values()), {}
+        for host in hosts:
+            host.close()
 
     # -- plumbing -----------------------------------------------------------------------
     def bucket_for(self, origin: Origin) -> str:
@@ -214,7 +235,15 @@ class CloudFrontEmulator(BackgroundHTTPService):
             if denial is not None:
                 return Answer(403, [("Content-Type", XML_TYPE)], denial.xml()), False
         edge_ran = False
-        if self.enforce and behavior.viewer_request_handler:
+        if self.enforce and behavior.viewer_request_function:
+            outcome = self._run_function(
+                behavior.viewer_request_function, method, path, query, headers, client_ip
+            )
+            if isinstance(outcome, Answer):
+                return outcome, True
+            edge_ran = True
+            path, query, headers = outcome
+        elif self.enforce and behavior.viewer_request_handler:
             edge_ran = True
             event = viewer_request_event(
                 distribution_domain=host.split(":")[0],
@@ -246,6 +275,40 @@ class CloudFrontEmulator(BackgroundHTTPService):
         if origin.kind == "issuer":
             return self._issuer(origin, method, path, query, headers, body, client_ip), edge_ran
         return self._s3(origin, method, path, headers), edge_ran
+
+    def _run_function(
+        self,
+        code: str,
+        method: str,
+        path: str,
+        query: str,
+        headers: list[tuple[str, str]],
+        client_ip: str,
+    ) -> Answer | tuple[str, str, list[tuple[str, str]]]:
+        """A generated answer, or the (possibly changed) request to send on."""
+        event = function_event(
+            client_ip=client_ip, method=method, uri=path, querystring=query, headers=headers
+        )
+        try:
+            result = self.function_host(code).invoke(event, self.clock())
+        except FunctionError as exc:
+            return self._error(
+                503, "FunctionExecutionError", f"The CloudFront function failed: {exc}"
+            )
+        problems = check_function_result(event["request"], result)
+        if problems:
+            return self._error(
+                503,
+                "FunctionValidationError",
+                "The CloudFront function returned an invalid result: " + "; ".join(problems),
+            )
+        if "statusCode" in result:
+            return _function_answer(result)
+        return (
+            result["uri"],
+            _function_query(result.get("querystring", {})),
+            _function_headers(result),
+        )
 
     def _error(self, status: int, code: str, message: str) -> Answer:
         return Answer(status, [("Content-Type", XML_TYPE)], _xml_error(code, message))
@@ -305,12 +368,55 @@ class CloudFrontEmulator(BackgroundHTTPService):
 
     def _s3(self, origin: Origin, method: str, path: str, headers: list[tuple[str, str]]) -> Answer:
         status, out, data, length = fetch_object(
-            self.s3, self.bucket_for(origin), method, path, headers
+            self.s3, self.bucket_for(origin), method, path, headers, origin.listable_prefixes
         )
         out.append(("X-Content-Type-Options", "nosniff"))
         out.append(("Via", "1.1 local.cloudfront.net (CloudFront)"))
         out.append(("Server", "AmazonS3"))
         return Answer(status, out, data, length)
+
+
+def _values(field: dict[str, Any]) -> list[str]:
+    return [m["value"] for m in field.get("multiValue") or [field]]
+
+
+def _function_query(querystring: dict[str, Any]) -> str:
+    return "&".join(f"{name}={v}" for name, field in querystring.items() for v in _values(field))
+
+
+def _function_headers(request: dict[str, Any]) -> list[tuple[str, str]]:
+    headers = [(n, v) for n, field in request.get("headers", {}).items() for v in _values(field)]
+    cookies = [
+        f"{n}={v}" for n, field in request.get("cookies", {}).items() for v in _values(field)
+    ]
+    return headers + ([("Cookie", "; ".join(cookies))] if cookies else [])
+
+
+def _header_case(name: str) -> str:
+    # CloudFront Functions: "the first letter of each word in header names is capitalized".
+    return "-".join(word[:1].upper() + word[1:] for word in name.split("-"))
+
+
+def _function_answer(result: dict[str, Any]) -> Answer:
+    headers = [
+        (_header_case(n), v)
+        for n, field in result.get("headers", {}).items()
+        for v in _values(field)
+    ]
+    for name, cookie in result.get("cookies", {}).items():
+        attributes = f"; {cookie['attributes']}" if cookie.get("attributes") else ""
+        headers.append(("Set-Cookie", f"{name}={cookie['value']}{attributes}"))
+    body = result.get("body", "")
+    if isinstance(body, dict):
+        if body.get("encoding") == "base64":
+            import base64
+
+            data = base64.b64decode(body["data"])
+        else:
+            data = body["data"].encode("utf-8")
+    else:
+        data = (body or "").encode("utf-8")
+    return Answer(int(result["statusCode"]), headers, data)
 
 
 def _make_request_handler(emulator: CloudFrontEmulator) -> type[BaseHTTPRequestHandler]:

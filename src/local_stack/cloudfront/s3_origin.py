@@ -4,12 +4,16 @@ Contract: `fetch_object(s3, bucket, method, path, headers)` maps the request pat
 is the DefaultRootObject `index.html`; percent-escapes decoded, as S3 keys are stored), forwards
 `Range`, and returns `(status, headers, body, length)`: 200 or 206 with Content-Type (as
 uploaded), Accept-Ranges, ETag, Last-Modified and Content-Range; for HEAD the body is empty and
-`length` is the object's size. A missing key is 403 AccessDenied (S3 with OAC and no
-`s3:ListBucket` never says 404); an unsatisfiable range is 416.
+`length` is the object's size. A missing key is 404 NoSuchKey when it matches one of `listable`
+(the `s3:prefix` StringLike patterns the bucket policy lets CloudFront `s3:ListBucket` under; S3
+checks the requested key as the prefix), else 403 AccessDenied, as S3 behind OAC answers without
+that permission; an unsatisfiable range is 416. A path is always an object key: nothing here
+lists a bucket, whatever the query string.
 """
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
 from typing import Any, Final
 from urllib.parse import unquote
 
@@ -29,7 +33,12 @@ def _error(status: int, code: str, message: str) -> OriginAnswer:
 
 
 def fetch_object(
-    s3: Any, bucket: str, method: str, path: str, headers: list[tuple[str, str]]
+    s3: Any,
+    bucket: str,
+    method: str,
+    path: str,
+    headers: list[tuple[str, str]],
+    listable: tuple[str, ...] = (),
 ) -> OriginAnswer:
     key = DEFAULT_ROOT_OBJECT if path == "/" else unquote(path.lstrip("/"))
     args: dict[str, Any] = {"Bucket": bucket, "Key": key}
@@ -47,6 +56,9 @@ def fetch_object(
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500))
         if exc.response.get("Error", {}).get("Code") == "InvalidRange" or status == 416:
             return _error(416, "InvalidRange", "The requested range is not satisfiable")
+        missing = exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404")
+        if missing and any(fnmatchcase(key, pattern) for pattern in listable):
+            return _error(404, "NoSuchKey", "The specified key does not exist.")
         return _error(403, "AccessDenied", "Access Denied")
     out = [
         ("Content-Type", str(found.get("ContentType", "application/octet-stream"))),
