@@ -138,7 +138,7 @@ def decide(request: dict[str, Any], now: float) -> dict[str, Any]:
         return bad_request_response()
     if not isinstance(method, str):
         return bad_request_response()
-    redirect = legacy_redirect(uri, method, request.get("querystring"))
+    redirect = legacy_redirect(uri, method)
     if redirect is not None:
         return redirect
     if uri.startswith(AUTH_PREFIX) or not is_navigation(method, headers):
