@@ -21,9 +21,16 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.local_stack.client import chunk_url, image_state, link, mint, reset_stats, stats
-from tests.local_stack.test_browser_flow import LAYER_ITEM, _data_once_fetched, _is_chunk, _sign_in
+from tests.local_stack.test_browser_flow import (
+    LAYER_ITEM,
+    _data_once_fetched,
+    _is_chunk,
+    _sign_in,
+    any_runtime_stack,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+__all__ = ["any_runtime_stack"]  # the fixture: Lambda@Edge and the CloudFront Function
 THIRTY_DAYS = 30 * 86_400
 UNTRUSTED = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
@@ -62,7 +69,19 @@ def open_link(info: dict[str, Any], context: Any, cookies: list[dict[str, Any]])
 def test_host_only_legacy_cookies_end_on_sign_in_then_data(
     local_stack: dict[str, Any], browser_context: Any, trusted: bool, expired: bool
 ) -> None:
-    info = local_stack
+    check_legacy_cookies(local_stack, browser_context, trusted, expired)
+
+
+def test_valid_legacy_cookies_with_either_edge_runtime(
+    any_runtime_stack: dict[str, Any], browser_context: Any
+) -> None:
+    """The case that gave a black viewer, with the CloudFront Function too."""
+    check_legacy_cookies(any_runtime_stack, browser_context, trusted=False, expired=False)
+
+
+def check_legacy_cookies(
+    info: dict[str, Any], browser_context: Any, trusted: bool, expired: bool
+) -> None:
     legacy = legacy_cookies(info, trusted=trusted, expired=expired)
     page = open_link(info, browser_context, host_only(legacy, info))
     page.wait_for_selector(LAYER_ITEM, timeout=30_000)

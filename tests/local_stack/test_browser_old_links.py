@@ -16,24 +16,26 @@ from tests.local_stack.test_browser_flow import (
     _sign_in,
     _track_navigations,
     _wait_rendered,
+    any_runtime_stack,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+__all__ = ["any_runtime_stack"]  # the fixture: Lambda@Edge and the CloudFront Function
 OLD_PATH = "cloudfront/frontend/index.html"
 
 
-def test_old_path_answers_302_to_root_without_fragment(local_stack: dict[str, Any]) -> None:
+def test_old_path_answers_302_to_root_without_fragment(any_runtime_stack: dict[str, Any]) -> None:
     status, headers, _ = http(
-        local_stack["viewer_url"] + OLD_PATH, headers={"Sec-Fetch-Mode": "navigate"}
+        any_runtime_stack["viewer_url"] + OLD_PATH + "?x=1", headers={"Sec-Fetch-Mode": "navigate"}
     )
     assert status == 302
     assert headers["Location"] == "/"
 
 
 def test_old_link_with_64_kb_state_opens_the_viewer_after_sign_in(
-    local_stack: dict[str, Any], browser_context: Any
+    any_runtime_stack: dict[str, Any], browser_context: Any
 ) -> None:
-    info = local_stack
+    info = any_runtime_stack
     state = image_state(info, annotations=480)
     assert len(json.dumps(state, separators=(",", ":")).encode()) >= 64 * 1024
     new_link = link(info, state)
