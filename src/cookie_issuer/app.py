@@ -21,7 +21,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from cookie_issuer import api_routes, browser_routes, error_handlers, link_routes
-from cookie_issuer.observability import logger, metrics, tracer
+from cookie_issuer.observability import logger, metrics, traced
 from cookie_issuer.routing import allowed_methods
 
 resolver = APIGatewayHttpResolver()
@@ -61,14 +61,14 @@ def _invoke(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolver.resolve(event, context)
 
 
-# With tracing off (outside Lambda, SAM local, POWERTOOLS_TRACE_DISABLED) the X-Ray SDK is
-# disabled and capture_lambda_handler would only build a throw-away dummy subsegment per request.
-_traced: Callable[[dict[str, Any], LambdaContext], dict[str, Any]] = (
-    _invoke if tracer.disabled else tracer.capture_lambda_handler(capture_response=False)(_invoke)
-)
+# With tracing off (outside Lambda, SAM local, POWERTOOLS_TRACE_DISABLED) this is _invoke itself
+# and the X-Ray SDK is never imported.
+_traced: Callable[[dict[str, Any], LambdaContext], dict[str, Any]] = traced(_invoke)
 
 
-@logger.inject_lambda_context
+# log_event pinned off: POWERTOOLS_LOGGER_LOG_EVENT=true would otherwise log whole events, tokens
+# and cookies included.
+@logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.set_correlation_id(_request_id(event))
     return _traced(event, context)

@@ -6,14 +6,18 @@ Contract: `JwtVerifier.verify(token)` returns the verified claims or raises
 follows a URL named by the token: `jku`, `x5u`, `jwk` and `x5c` headers are refused outright, the
 `alg` must be in the configured allowlist (never `none`), `kid` must be a plain identifier, and
 `exp`, `iat`, `sub`, `iss`, `aud` are required and checked against configuration with at most
-60 s leeway. JWKS keys are cached by `PyJWKClient`; an unknown `kid` forces at most one refetch
-per KID_REFETCH_INTERVAL_SECONDS, so garbage tokens cannot hammer the archive's JWKS endpoint.
+60 s leeway; `exp`, `iat` and `nbf` must be JSON numbers (RFC 7519 NumericDate), never numeric
+strings, which pyjwt would otherwise convert. A JWKS URL that answers something other than a
+JSON key set (an HTML error page, a cut-off body) is reported as the JWKS being unreachable.
+JWKS keys are cached by `PyJWKClient`; an unknown `kid` forces at most one refetch per
+KID_REFETCH_INTERVAL_SECONDS, so garbage tokens cannot hammer the archive's JWKS endpoint.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import http.client
 import json
 import re
 import threading
@@ -32,6 +36,7 @@ KID_REFETCH_INTERVAL_SECONDS: Final = 60.0
 JWKS_TIMEOUT_SECONDS: Final = 3.0
 JWKS_CACHE_SECONDS: Final = 300
 REQUIRED_CLAIMS: Final = ("exp", "iat", "sub", "iss", "aud")
+NUMERIC_DATE_CLAIMS: Final = ("exp", "iat", "nbf")
 _FORBIDDEN_HEADERS: Final = frozenset({"jku", "x5u", "jwk", "x5c", "crit"})
 _KID: Final = re.compile(r"[A-Za-z0-9_.=-]{1,128}")
 _JWT_SHAPE: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -82,6 +87,14 @@ class JwtVerifier:
         except jwt.PyJWKClientConnectionError as exc:
             raise DependencyUnavailableError(
                 "The archive's signing keys (JWKS) could not be fetched.",
+                reason="jwks_unreachable",
+            ) from exc
+        except (ValueError, http.client.HTTPException, OSError) as exc:
+            # pyjwt lets json.load's error (an HTML page, say) and a cut-off read through: the
+            # endpoint answered, but not with keys, which for the user is the same outage.
+            raise DependencyUnavailableError(
+                "The archive's signing keys (JWKS) could not be fetched: the JWKS URL did not "
+                "answer a JSON key set.",
                 reason="jwks_unreachable",
             ) from exc
         except (jwt.PyJWKClientError, jwt.PyJWKSetError, jwt.PyJWKError) as exc:
@@ -168,6 +181,10 @@ class JwtVerifier:
             raise _invalid("The session token's signature does not verify.") from None
         except (jwt.PyJWTError, TypeError, ValueError):
             raise _invalid("The session token could not be verified.") from None
+        for name in NUMERIC_DATE_CLAIMS:
+            value = claims.get(name)
+            if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise _invalid(f"The session token's {name!r} claim is not a number.")
         if not isinstance(claims.get("sub"), str) or not claims["sub"]:
             raise _invalid("The session token's subject (sub) is not a string.")
         return claims

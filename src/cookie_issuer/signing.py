@@ -1,11 +1,15 @@
-"""CloudFront policy signatures: RSA (>= 2048 bit) or ECDSA P-256 keys, SHA-1 or SHA-256.
+"""CloudFront policy signatures: RSA-2048 or ECDSA P-256 keys, SHA-1 or SHA-256.
 
-Contract: `load_signing_key(pem)` parses an unencrypted PEM private key and refuses anything
-CloudFront cannot verify (RSA under 2048 bits, curves other than P-256, other key types) with
-`MisconfiguredError`. `sign_policy(key, policy, hash_algorithm)` returns raw signature bytes:
-RSA PKCS#1 v1.5 (deterministic: byte-equal to botocore's CloudFrontSigner with the same key), or
-ECDSA as a DER-encoded ASN.1 sequence, the encoding CloudFront expects (as AWS's own SDK signers
-produce). `CachedSigner` re-parses the PEM only when Secrets Manager hands back a different
+Contract: `cloudfront_key_problem(key)` says why CloudFront would not take a key (public or
+private), or None: CloudFront signed cookies take RSA-2048 and ECDSA P-256 ("CloudFront supports
+signed URLs and signed cookies with RSA 2048 or ECDSA 256 key signatures", API reference,
+PublicKey); it is the one rule, used here and by `linc-edge-auth keys`. `load_signing_key(pem)`
+parses an unencrypted PEM private key and refuses, with `MisconfiguredError`, anything that rule
+refuses (RSA-1024 or RSA-3072, curves other than P-256, Ed25519 and other key types).
+`sign_policy(key, policy, hash_algorithm)` returns raw signature bytes: RSA PKCS#1 v1.5
+(deterministic: byte-equal to botocore's CloudFrontSigner with the same key), or ECDSA as a
+DER-encoded ASN.1 sequence, the encoding CloudFront expects (as AWS's own SDK signers produce).
+`CachedSigner` re-parses the PEM only when Secrets Manager hands back a different
 value, so a warm request costs one signature, not a key load.
 """
 
@@ -23,7 +27,25 @@ from cookie_issuer.errors import MisconfiguredError
 from edge_auth.cookie_policy import HASH_SHA256
 
 SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-MIN_RSA_BITS: Final = 2048
+RSA_BITS: Final = 2048
+CLOUDFRONT_KEY_TYPES: Final = "RSA-2048 or ECDSA P-256 (prime256v1)"
+
+
+def cloudfront_key_problem(key: object) -> str | None:
+    """Why CloudFront cannot verify signatures of `key` (public or private), or None."""
+    if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey):
+        if key.key_size != RSA_BITS:
+            return f"the key is RSA-{key.key_size}; CloudFront accepts {CLOUDFRONT_KEY_TYPES} only"
+        return None
+    if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
+        if not isinstance(key.curve, ec.SECP256R1):
+            return (
+                f"the key uses curve {key.curve.name}; CloudFront accepts "
+                f"{CLOUDFRONT_KEY_TYPES} only"
+            )
+        return None
+    kind = type(key).__name__.lstrip("_").removesuffix("PrivateKey").removesuffix("PublicKey")
+    return f"the key is {kind or 'of another type'}; CloudFront accepts {CLOUDFRONT_KEY_TYPES} only"
 
 
 def load_signing_key(pem: str | bytes) -> SigningKey:
@@ -37,24 +59,12 @@ def load_signing_key(pem: str | bytes) -> SigningKey:
             "private key",
             reason="signing_key_invalid",
         ) from None
-    if isinstance(key, rsa.RSAPrivateKey):
-        if key.key_size < MIN_RSA_BITS:
-            raise MisconfiguredError(
-                f"issuer misconfigured: the signing key is RSA-{key.key_size}; CloudFront "
-                f"needs at least {MIN_RSA_BITS} bits",
-                reason="signing_key_invalid",
-            )
-        return key
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        if not isinstance(key.curve, ec.SECP256R1):
-            raise MisconfiguredError(
-                f"issuer misconfigured: the signing key uses curve {key.curve.name}; CloudFront "
-                "accepts ECDSA keys on P-256 (prime256v1) only",
-                reason="signing_key_invalid",
-            )
+    problem = cloudfront_key_problem(key)
+    if problem is None and isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         return key
     raise MisconfiguredError(
-        "issuer misconfigured: the signing key must be RSA or ECDSA P-256",
+        f"issuer misconfigured: SIGNING_KEY_SECRET_ID holds a key CloudFront cannot use: "
+        f"{problem}. Create one with `linc-edge-auth keys create`.",
         reason="signing_key_invalid",
     )
 

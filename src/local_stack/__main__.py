@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from cookie_issuer.settings import MAX_COOKIE_TTL_SECONDS, MIN_COOKIE_TTL_SECONDS
 from local_stack.archive.process import ArchiveStartError
 from local_stack.stack import LocalStack, PortBusyError, StackConfig
 from template_model import TemplateError
@@ -36,6 +37,20 @@ def _env_port(name: str, default: int) -> int:
         return default
     if not value.isdigit() or int(value) > 65535:
         raise SystemExit(f"local_stack: {variable}={value!r} is not a port number")
+    return int(value)
+
+
+def cookie_ttl(text: str) -> int:
+    """`--cookie-ttl`: the issuer's own bounds, refused here rather than as a 503 per request."""
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()) or not (
+        MIN_COOKIE_TTL_SECONDS <= int(value) <= MAX_COOKIE_TTL_SECONDS
+    ):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a cookie lifetime the issuer accepts: give whole seconds from "
+            f"{MIN_COOKIE_TTL_SECONDS} to {MAX_COOKIE_TTL_SECONDS} "
+            "(the template's CookieTtlSeconds)"
+        )
     return int(value)
 
 
@@ -64,9 +79,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--cookie-ttl",
-        type=int,
+        type=cookie_ttl,
         default=defaults.cookie_ttl_seconds,
-        help="the template's CookieTtlSeconds (issuer COOKIE_TTL_SECONDS; 300 to 604800)",
+        help="the template's CookieTtlSeconds (issuer COOKIE_TTL_SECONDS; "
+        f"{MIN_COOKIE_TTL_SECONDS} to {MAX_COOKIE_TTL_SECONDS})",
     )
     parser.add_argument(
         "--edge-runtime",

@@ -96,6 +96,8 @@ def _send_json(handler: BaseHTTPRequestHandler, status: int, body: Any) -> None:
 class Jwks:
     server: LoopbackServer
     keys: list[dict[str, Any]] = field(default_factory=list)
+    #: When set, the JWKS URL answers 200 with this HTML instead (a proxy's or portal's page).
+    html: str | None = None
 
     @property
     def url(self) -> str:
@@ -109,7 +111,14 @@ def issuer_jwks(issuer_archive_key: rsa.RSAPrivateKey) -> Iterator[Jwks]:
     state = Jwks(server=None, keys=[jwk])  # type: ignore[arg-type]
 
     def handle(h: BaseHTTPRequestHandler) -> None:
-        if h.path == "/.well-known/jwks.json":
+        if h.path == "/.well-known/jwks.json" and state.html is not None:
+            data = state.html.encode()
+            h.send_response(200)
+            h.send_header("Content-Type", "text/html")
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data)
+        elif h.path == "/.well-known/jwks.json":
             _send_json(h, 200, {"keys": state.keys})
         else:
             _send_json(h, 404, {})

@@ -68,6 +68,11 @@ def _attacks(make: Any, archive_key: rsa.RSAPrivateKey) -> dict[str, str]:
         "x5u_header": make(headers={"x5u": "https://evil.example.com/cert.pem"}),
         "signed_by_stranger_same_kid": make(key=stranger),
         "garbage": "not-a-jwt",
+        # RFC 7519 NumericDate is a JSON number; pyjwt would int() these strings and accept them.
+        "exp_as_string": make(exp=str(now + 600)),
+        "iat_as_string": make(iat=str(now)),
+        "nbf_as_string": make(nbf=str(now - 60)),
+        "exp_as_bool": make(exp=True),
     }
 
 
@@ -89,6 +94,10 @@ ATTACK_NAMES = [
     "x5u_header",
     "signed_by_stranger_same_kid",
     "garbage",
+    "exp_as_string",
+    "iat_as_string",
+    "nbf_as_string",
+    "exp_as_bool",
 ]
 
 

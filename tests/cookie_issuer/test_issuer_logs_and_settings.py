@@ -187,3 +187,58 @@ def test_log_lines_carry_the_api_gateway_request_id(issuer_invoke: Any, issuer_t
         lines = [json.loads(line) for line in stream.getvalue().splitlines() if line]
         minted = [line for line in lines if line.get("message") == "cookies minted"]
         assert [line["correlation_id"] for line in minted] == [request_id]
+
+
+_LOG_EVENT_PROBE = """
+import json, sys
+sys.path[:0] = ["src", "."]
+from tests.cookie_issuer.conftest import FakeContext
+from tests.cookie_issuer.support import load_event
+from cookie_issuer.app import lambda_handler
+token = sys.argv[1]
+event = load_event("permissions", token)
+event["cookies"] = ["linc_session=" + token]
+result = lambda_handler(event, FakeContext())
+print("STATUS", result["statusCode"])
+"""
+
+
+def test_event_is_never_logged_even_with_powertools_log_event_on(tmp_path: Any) -> None:
+    """`POWERTOOLS_LOGGER_LOG_EVENT=true` must not make the handler log events (tokens in them).
+
+    Powertools reads the variable when the handler is decorated, so the issuer is imported in a
+    fresh interpreter with the variable set; the configuration is incomplete on purpose (no
+    KEY_PAIR_ID), so the request ends at a 503 without any network.
+    """
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    token = "eyJhbGciOiJSUzI1NiJ9." + "TOKENBODY" * 8 + ".c2lnbmF0dXJlLXNlY3JldC12YWx1ZQ"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("POWERTOOLS_", "AWS_")) and k not in BASE
+    }
+    env.update(
+        POWERTOOLS_LOGGER_LOG_EVENT="true",
+        POWERTOOLS_LOG_LEVEL="DEBUG",
+        POWERTOOLS_TRACE_DISABLED="true",
+        POWERTOOLS_METRICS_NAMESPACE="Test",
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    probe = subprocess.run(
+        [sys.executable, "-c", _LOG_EVENT_PROBE, token],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = probe.stdout + probe.stderr
+    assert "STATUS 503" in probe.stdout, output[-2000:]
+    assert '"Failures"' in output  # stdout was captured: the 503's Failures metric is there
+    assert "TOKENBODY" not in output
+    assert "signature-secret" not in output and "c2lnbmF0dXJlLXNlY3JldC12YWx1ZQ" not in output

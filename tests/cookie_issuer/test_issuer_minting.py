@@ -10,11 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from botocore.signers import CloudFrontSigner
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from cookie_issuer.cookies import NOT_BEFORE_SKEW_SECONDS
-from cookie_issuer.signing import load_signing_key
+from cookie_issuer.errors import MisconfiguredError
+from cookie_issuer.signing import cloudfront_key_problem, load_signing_key
 from edge_auth.cookie_policy import build_custom_policy, cf_b64decode, parse_policy_cookie
 from tests.cookie_issuer.support import (
     KEY_PAIR_ID,
@@ -127,14 +128,31 @@ def test_policy_bytes_come_from_the_shared_codec(issuer_invoke: Any, issuer_toke
 
 def test_weak_or_foreign_keys_are_refused() -> None:
     small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
-    with pytest.raises(Exception, match="2048"):
+    with pytest.raises(MisconfiguredError, match="RSA-1024; CloudFront accepts RSA-2048 or"):
         load_signing_key(pem(small))
-    with pytest.raises(Exception, match="P-256"):
+    with pytest.raises(MisconfiguredError, match=r"curve secp384r1; .*ECDSA P-256"):
         load_signing_key(pem(ec.generate_private_key(ec.SECP384R1())))
     with pytest.raises(Exception, match="PEM"):
         # A real key's PEM envelope around garbage, built at test time (no PEM text in the repo).
         lines = pem(small).splitlines()
         load_signing_key("\n".join([lines[0], "not a key", lines[-1]]) + "\n")
+
+
+def test_keys_cloudfront_cannot_verify_are_refused_though_stronger() -> None:
+    """CloudFront takes RSA-2048 and ECDSA P-256 only: a stronger key is no better, it is unusable
+    (every cookie it signs would be refused at the edge)."""
+    rsa3072 = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    with pytest.raises(MisconfiguredError, match="RSA-3072; CloudFront accepts RSA-2048") as err:
+        load_signing_key(pem(rsa3072))
+    assert err.value.reason == "signing_key_invalid"
+    assert "keys create" in err.value.message
+    with pytest.raises(MisconfiguredError, match="Ed25519; CloudFront accepts RSA-2048"):
+        load_signing_key(pem(ed25519.Ed25519PrivateKey.generate()))  # type: ignore[arg-type]
+    for good in (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        ec.generate_private_key(ec.SECP256R1()),
+    ):
+        assert cloudfront_key_problem(load_signing_key(pem(good)).public_key()) is None
 
 
 def test_cookie_attributes_follow_settings(

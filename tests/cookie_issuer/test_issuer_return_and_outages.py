@@ -82,6 +82,22 @@ def test_jwks_unreachable_with_nothing_cached_then_recovery(
     assert issuer_invoke(load_event("permissions", issuer_token()))["statusCode"] == 200
 
 
+def test_jwks_answering_html_is_unreachable_not_an_internal_error(
+    issuer_invoke: Any, issuer_token: Any, issuer_jwks: Any
+) -> None:
+    issuer_jwks.html = "<!doctype html><title>Bad gateway</title><h1>502</h1>"
+    result = issuer_invoke(load_event("permissions", issuer_token()))
+    assert result["statusCode"] == 503, result["body"]
+    assert body_json(result)["error"] == "jwks_unreachable"
+    assert "JWKS" in body_json(result)["message"]
+    assert_no_cookies_set(result)
+    page_result = issuer_invoke(load_event("callback", issuer_token()))
+    assert page_result["statusCode"] == 503 and "unreachable" in page_result["body"]
+    assert_no_cookies_set(page_result)
+    issuer_jwks.html = None
+    assert issuer_invoke(load_event("permissions", issuer_token()))["statusCode"] == 200
+
+
 def test_archive_unreachable_then_recovery(issuer_invoke: Any, issuer_archive: Any) -> None:
     key = "k" * 40
     issuer_archive.users[key] = {"username": "bob", "status": "APPROVED"}

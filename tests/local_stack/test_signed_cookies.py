@@ -16,6 +16,7 @@ from local_stack.cloudfront.signed_cookies import (
     MISSING_KEY,
     UNKNOWN_KEY,
     SignedCookieVerifier,
+    is_signed_url,
 )
 from local_stack.keys import key_pair_id_for, public_pem
 
@@ -157,3 +158,44 @@ def test_key_group_with_two_keys_accepts_both(
     url = "https://viewer.example.org/x"
     for key in (rsa_key, ec_key):
         assert verifier.check(_header(_custom(key, True, expires=now + 60)), url, now, None) is None
+
+
+def _as_query(cookies: dict[str, str]) -> str:
+    names = {
+        "CloudFront-Policy": "Policy",
+        "CloudFront-Signature": "Signature",
+        "CloudFront-Key-Pair-Id": "Key-Pair-Id",
+        "CloudFront-Hash-Algorithm": "Hash-Algorithm",
+    }
+    return "&".join(f"{names[k]}={v}" for k, v in cookies.items())
+
+
+@pytest.mark.parametrize("sha256", [False, True])
+def test_signed_url_with_custom_policy(rsa_key: rsa.RSAPrivateKey, sha256: bool) -> None:
+    verifier = SignedCookieVerifier([public_pem(rsa_key)])
+    query = _as_query(_custom(rsa_key, sha256, resource="https://viewer.example.org/zarr/*"))
+    assert is_signed_url(query) and not is_signed_url("x=1&expires=2")
+    assert verifier.check_signed_url(query, URL, NOW, None) is None
+    # Other parameters stay part of the URL the policy must cover; order does not matter.
+    assert verifier.check_signed_url("a=1&" + query + "&b=2", URL, NOW, None) is None
+    assert verifier.check_signed_url(query, "https://viewer.example.org/other", NOW, None) == (
+        ACCESS_DENIED
+    )
+    # A signed-URL parameter twice is ambiguous: refused.
+    first = query.split("&")[0]
+    assert verifier.check_signed_url(query + "&" + first, URL, NOW, None) == ACCESS_DENIED
+    assert verifier.check_signed_url("Policy=e30_", URL, NOW, None) == MISSING_KEY
+
+
+def test_signed_url_with_canned_policy_covers_the_url_without_its_parameters(
+    rsa_key: rsa.RSAPrivateKey,
+) -> None:
+    verifier = SignedCookieVerifier([public_pem(rsa_key)])
+    expires = NOW + 60
+    covered = URL + "?v=2"
+    signature = _sign(rsa_key, build_canned_policy(covered, expires).encode(), False)
+    key_id = key_pair_id_for(public_pem(rsa_key))
+    query = f"v=2&Expires={expires}&Signature={cf_b64encode(signature)}&Key-Pair-Id={key_id}"
+    assert verifier.check_signed_url(query, URL, NOW, None) is None
+    assert verifier.check_signed_url(query.replace("v=2", "v=3"), URL, NOW, None) == ACCESS_DENIED
+    assert verifier.check_signed_url(query, URL, expires + 1, None) == ACCESS_DENIED

@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from botocore.signers import CloudFrontSigner
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -76,7 +79,10 @@ def _distribution(template: Path, params: dict[str, str]) -> Distribution:
 def _emulator(template: Path, keys: DevKeys, aws: LocalAws) -> CloudFrontEmulator:
     distribution = _distribution(template, _params(keys))
     return CloudFrontEmulator(
-        distribution, {"ViewerBucket": "viewer", "assets": "assets"}, aws.client("s3")
+        distribution,
+        {"ViewerBucket": "viewer", "assets": "assets"},
+        aws.client("s3"),
+        domain_name=HOST,
     )
 
 
@@ -155,7 +161,10 @@ def test_missing_data_is_404_only_where_the_policy_lets_cloudfront_list(
     assert distribution.origins["assets"].listable_prefixes == ("zarr/*", "blobs/*")
     assert distribution.origins["viewer"].listable_prefixes == ()
     managed = CloudFrontEmulator(
-        distribution, {"ViewerBucket": "viewer", "assets": "assets"}, aws.client("s3")
+        distribution,
+        {"ViewerBucket": "viewer", "assets": "assets"},
+        aws.client("s3"),
+        domain_name=HOST,
     )
     cookie = "; ".join(f"{k}={v}" for k, v in _mint(keys, f"https://{HOST}/*").items())
 
@@ -263,6 +272,7 @@ def _function_emulator(template: Path, keys: DevKeys, aws: LocalAws) -> CloudFro
         _distribution(template, params),
         {"ViewerBucket": "viewer", "assets": "assets"},
         aws.client("s3"),
+        domain_name=HOST,
     )
 
 
@@ -316,3 +326,105 @@ def test_function_answer_breaking_cloudfront_rules_is_503(
         assert answer.status == 503 and code in answer.body
     finally:
         emulator.stop()
+
+
+# -- fidelity: Host and signed URLs (issue 13 item 11) -----------------------------------------
+
+
+def _signed_url_query(keys: DevKeys, url: str, expires: int) -> str:
+    """A canned-policy signed URL's query, made by botocore's CloudFrontSigner."""
+    key = serialization.load_pem_private_key(keys.cloudfront.private_pem.encode(), None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    signer = CloudFrontSigner(
+        keys.cloudfront.key_pair_id,
+        lambda data: key.sign(data, padding.PKCS1v15(), hashes.SHA1()),
+    )
+    signed = signer.generate_presigned_url(url, date_less_than=datetime.fromtimestamp(expires, UTC))
+    return urlsplit(signed).query
+
+
+@pytest.mark.parametrize(
+    "host", ["evil.example.org", "localhost:9999", "viewer.localhost:9998", "", "d1.cloudfront.net"]
+)
+def test_a_host_the_distribution_does_not_serve_is_403_bad_request(
+    keys: DevKeys, aws: LocalAws, host: str
+) -> None:
+    emulator = _emulator(TEMPLATE, keys, aws)
+    headers = [("Host", host)] if host else []
+    answer = emulator.serve("GET", "/index.html", headers, b"", "127.0.0.1")
+    assert answer.status == 403
+    assert b"The request could not be satisfied" in answer.body and b"Bad request" in answer.body
+    assert emulator.stats.edge_invocations == 0  # refused before any behavior ran
+    # The distribution's own name, in any case, is served.
+    ok = emulator.serve("GET", "/index.html", [("Host", HOST.upper())], b"", "127.0.0.1")
+    assert ok.status == 200
+
+
+def test_the_distribution_aliases_are_served(keys: DevKeys, aws: LocalAws) -> None:
+    params = {**_params(keys), "ViewerDomain": "viewer.example.org"}
+    params["ViewerCertificateArn"] = (
+        "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+    )
+    distribution = _distribution(TEMPLATE, params)
+    assert distribution.aliases == ("viewer.example.org",)
+    emulator = CloudFrontEmulator(
+        distribution,
+        {"ViewerBucket": "viewer", "assets": "assets"},
+        aws.client("s3"),
+        domain_name=HOST,
+    )
+    for host, status in (
+        ("viewer.example.org", 200),
+        ("Viewer.Example.ORG", 200),
+        (HOST, 200),
+        ("other.example.org", 403),
+    ):
+        answer = emulator.serve("GET", "/index.html", [("Host", host)], b"", "127.0.0.1")
+        assert answer.status == status, host
+
+
+def test_the_local_stack_default_name_is_localhost_and_its_port(
+    keys: DevKeys, aws: LocalAws
+) -> None:
+    distribution = _distribution(TEMPLATE, _params(keys))
+    emulator = CloudFrontEmulator(
+        distribution, {"ViewerBucket": "viewer", "assets": "assets"}, aws.client("s3")
+    )
+    emulator.start()
+    try:
+        assert emulator.serves_host(f"localhost:{emulator.port}")
+        assert not emulator.serves_host(f"127.0.0.1:{emulator.port}")
+        assert not emulator.serves_host(f"localhost:{emulator.port + 1}")
+    finally:
+        emulator.stop()
+
+
+def test_signed_url_parameters_make_cookies_irrelevant(keys: DevKeys, aws: LocalAws) -> None:
+    """CloudFront judges a request with signed-URL parameters on the URL alone."""
+    emulator = _emulator(TEMPLATE, keys, aws)
+    now = int(time.time())
+    cookies = "; ".join(f"{k}={v}" for k, v in _mint(keys, f"https://{HOST}/zarr/*").items())
+    with_cookies = [("Host", HOST), ("Cookie", cookies)]
+    assert emulator.serve("GET", "/zarr/a/0", with_cookies, b"", "127.0.0.1").status == 200
+    # Valid cookies, but a (bogus) signed URL: refused, as CloudFront refuses it.
+    for query in (
+        "Expires=1&Signature=AAAA&Key-Pair-Id=" + keys.cloudfront.key_pair_id,
+        "Signature=AAAA",
+        "Key-Pair-Id=" + keys.cloudfront.key_pair_id,
+        "x=1&Policy=e30_",
+    ):
+        answer = emulator.serve("GET", "/zarr/a/0?" + query, with_cookies, b"", "127.0.0.1")
+        assert answer.status == 403, query
+        assert b"<Error>" in answer.body
+    missing = emulator.serve("GET", "/zarr/a/0?Expires=1", with_cookies, b"", "127.0.0.1")
+    assert b"MissingKey" in missing.body  # the URL is judged, and it names no key
+    # A valid signed URL needs no cookies at all, and other parameters do not matter.
+    query = _signed_url_query(keys, f"https://{HOST}/zarr/a/0", now + 600)
+    signed = emulator.serve("GET", "/zarr/a/0?" + query, [("Host", HOST)], b"", "127.0.0.1")
+    assert signed.status == 200 and signed.body == b"zarr-bytes"
+    expired = _signed_url_query(keys, f"https://{HOST}/zarr/a/0", now - 5)
+    answer = emulator.serve("GET", "/zarr/a/0?" + expired, with_cookies, b"", "127.0.0.1")
+    assert answer.status == 403  # expired signed URL: the valid cookies do not rescue it
+    # Other query parameters alone leave the cookies in charge.
+    plain = emulator.serve("GET", "/zarr/a/0?x=Expires", with_cookies, b"", "127.0.0.1")
+    assert plain.status == 200

@@ -8,8 +8,15 @@ template parameter PublicKeyA / PublicKeyB. Nothing private touches the disk unl
 The slot's secret comes from `--secret-id`, or from the outputs of `--stack-name`
 (SigningKeySecretAArn / SigningKeySecretBArn). With a stack and no `--slot`, the free slot is
 chosen (A on a fresh stack); a slot whose public key is deployed is refused, because replacing
-its private key would break the signatures the issuer makes with it. `keys import`
-(`cmd_keys_import.py`) trusts an existing CloudFront key in slot B for a switch-over.
+its private key would break the signatures the issuer makes with it.
+
+`keys check FILE` says whether a PEM key (a PublicKeyA/PublicKeyB value, or a private key) is
+one CloudFront takes: RSA-2048 or ECDSA P-256 (the issuer's own rule,
+`cookie_issuer.signing.cloudfront_key_problem`); anything else, RSA-3072 included, is refused with
+the reason, before a deploy would accept it and every signed cookie would then be refused.
+
+`keys import` (`cmd_keys_import.py`) trusts an existing CloudFront key in slot B for a
+switch-over.
 """
 
 from __future__ import annotations
@@ -17,11 +24,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from cookie_issuer.signing import cloudfront_key_problem
 from linc_edge_auth.errors import UserError
 
 ALGORITHMS = ("rsa-2048", "ecdsa-p256")
@@ -86,6 +96,16 @@ def register(subparsers: Any) -> None:
         help="also write the private key PEM to FILE (created 0600, never overwritten)",
     )
     create.set_defaults(func=create_command)
+    check = sub.add_parser(
+        "check",
+        help="check that a PEM key is one CloudFront accepts (RSA-2048 or ECDSA P-256)",
+        description=(
+            "Check a PEM public key (the PublicKeyA/PublicKeyB value) or unencrypted private key: "
+            "CloudFront signed cookies take RSA-2048 and ECDSA P-256 keys only."
+        ),
+    )
+    check.add_argument("pem_file", metavar="FILE", help="the PEM file ('-' reads stdin)")
+    check.set_defaults(func=check_command)
     from linc_edge_auth.cli import cmd_keys_import
 
     cmd_keys_import.register(sub)
@@ -97,6 +117,37 @@ def generate_private_key(algorithm: str) -> rsa.RSAPrivateKey | ec.EllipticCurve
     if algorithm == "ecdsa-p256":
         return ec.generate_private_key(ec.SECP256R1())
     raise UserError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
+
+
+def _read_key(path: str) -> object:
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    # The parsers' messages may quote key bytes: never pass them on.
+    for load in (
+        serialization.load_pem_public_key,
+        lambda pem: serialization.load_pem_private_key(pem, password=None),
+    ):
+        try:
+            return load(data)
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            continue
+    raise UserError(
+        f"{path} holds no PEM public key or unencrypted PEM private key "
+        "(expected -----BEGIN PUBLIC KEY----- or -----BEGIN PRIVATE KEY-----)"
+    )
+
+
+def check_command(args: argparse.Namespace) -> int:
+    key = _read_key(args.pem_file)
+    problem = cloudfront_key_problem(key)
+    if problem is not None:
+        raise UserError(f"{args.pem_file}: {problem}; create one with `linc-edge-auth keys create`")
+    size = getattr(key, "key_size", 0)
+    kind = f"RSA-{size}" if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey) else "ECDSA P-256"
+    print(f"{args.pem_file}: {kind}, a key CloudFront accepts")
+    return 0
 
 
 def private_pem(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
@@ -205,6 +256,9 @@ def create_command(args: argparse.Namespace) -> int:
                 "is it a linc-edge-auth stack?"
             )
     key = generate_private_key(args.algorithm)
+    problem = cloudfront_key_problem(key)
+    if problem is not None:  # the generator and the rule disagree: store nothing
+        raise UserError(f"refusing to store the generated key: {problem}")
     pem = private_pem(key)
     if args.private_key_out:
         write_private_file(args.private_key_out, pem)

@@ -1,11 +1,11 @@
 """`linc-edge-auth keys import`: trust an existing CloudFront public key in a free key slot.
 
 Contract: `import_command(args)` reads a public key PEM file (`--public-key`), accepts only what
-CloudFront accepts for signed cookies (RSA 2048-bit or ECDSA P-256; a private key is refused
-without echoing it), checks with `--stack-name` that the slot is free, and finds the CloudFront
-public key in this account that holds the same key material (`--key-id` names it; otherwise it
-is looked up with `ListPublicKeys`). It prints that id on stdout for the template parameter
-`PublicKeyId<SLOT>` and writes nothing anywhere.
+CloudFront accepts for signed cookies (`cookie_issuer.signing.cloudfront_key_problem`, as
+`keys check`; a private key is refused without echoing it), checks with `--stack-name` that
+the slot is free, and finds the CloudFront public key in this account that holds the same key
+material (`--key-id` names it; otherwise it is looked up with `ListPublicKeys`). It prints that
+id on stdout for the template parameter `PublicKeyId<SLOT>` and writes nothing anywhere.
 
 Why an id and not the PEM: cookies already in browsers carry `CloudFront-Key-Pair-Id` = the id
 of the key that signed them. Uploading the same PEM again would create a public key with a new
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from cookie_issuer.signing import cloudfront_key_problem
 from linc_edge_auth.errors import UserError
 
 #: Slots a key can be imported into: slot A holds the stack's own first key.
@@ -82,19 +82,9 @@ def load_cloudfront_public_key(path: str) -> str:
         key = serialization.load_pem_public_key(data)
     except ValueError:
         raise UserError(f"{path} is not a PEM public key (-----BEGIN PUBLIC KEY-----)") from None
-    if isinstance(key, rsa.RSAPublicKey):
-        if key.key_size != 2048:
-            raise UserError(
-                f"{path} is an RSA-{key.key_size} key; CloudFront accepts RSA-2048 or ECDSA P-256"
-            )
-    elif isinstance(key, ec.EllipticCurvePublicKey):
-        if not isinstance(key.curve, ec.SECP256R1):
-            raise UserError(
-                f"{path} is an ECDSA {key.curve.name} key; CloudFront accepts ECDSA P-256 "
-                "(prime256v1) or RSA-2048"
-            )
-    else:
-        raise UserError(f"{path}: CloudFront accepts RSA-2048 or ECDSA P-256 keys only")
+    problem = cloudfront_key_problem(key)  # the issuer's own rule
+    if problem is not None:
+        raise UserError(f"{path}: {problem}")
     return key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode("ascii")

@@ -3,14 +3,14 @@
 Contract: `load_distribution(template)` takes the template resolved for the local parameter
 values (`template_model.ResolvedTemplate`: conditions evaluated, Fn::If / AWS::NoValue gone,
 parameters filled in, resources left out by their condition absent) and returns a
-`Distribution`: ordered `CacheBehavior`s (path pattern, target origin, whether a trusted key
-group guards it and with which public keys, which Lambda handler or which CloudFront Function
-code runs on viewer-request) plus
-the default behavior, and `Origin`s classified as the viewer bucket, a named S3 bucket, or the
-issuer HTTP API (with the handler of the function behind its integration). An S3 origin also
-carries the `s3:prefix` patterns under which the template's bucket policies let CloudFront
-`s3:ListBucket` (`listable_prefixes`; `("*",)` for an unconditional grant): S3 then answers a
-missing key there with 404 instead of 403.
+`Distribution`: its alternate domain names (`Aliases`), ordered `CacheBehavior`s (path pattern,
+target origin, whether a trusted key group guards it and with which public keys, which Lambda
+handler or which CloudFront Function code runs on viewer-request) plus the default behavior, and
+`Origin`s classified as the viewer bucket, a named S3 bucket, or the issuer HTTP API (with the
+handler of the function behind its integration). An S3 origin also carries the `s3:prefix`
+patterns under which the template's bucket policies let CloudFront `s3:ListBucket`
+(`listable_prefixes`; `("*",)` for an unconditional grant): S3 then answers a missing key there
+with 404 instead of 403.
 
 What runs locally is what deploys: change a path pattern, an origin, a condition or a function
 association in template.yaml and the emulator changes with it. Anything it cannot follow
@@ -63,6 +63,7 @@ class Distribution:
     behaviors: tuple[CacheBehavior, ...]
     default: CacheBehavior
     origins: dict[str, Origin] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()  # alternate domain names (CNAMEs), lower case
 
     def behavior_for(self, path: str) -> CacheBehavior:
         """CloudFront's rule: the first path pattern in order that matches, else the default."""
@@ -225,4 +226,5 @@ def load_distribution(template: ResolvedTemplate) -> Distribution:
     for behavior in (*behaviors, default):
         if behavior.origin_id not in origins:
             raise TemplateError(f"behavior {behavior.path_pattern} targets unknown origin")
-    return Distribution(behaviors=behaviors, default=default, origins=origins)
+    aliases = tuple(str(name).lower() for name in config.get("Aliases", []))
+    return Distribution(behaviors=behaviors, default=default, origins=origins, aliases=aliases)

@@ -1,9 +1,13 @@
 """The CloudFront emulator: one loopback HTTP origin playing the distribution of template.yaml.
 
-Contract: `CloudFrontEmulator(distribution, ...)` serves, per request, what the distribution
-would: the first matching behavior (`distribution.Distribution.behavior_for`), the
-request limits (URI + query over 8,192 bytes: 414; a method the behavior does not allow: 403),
-the trusted key group's signed-cookie check (`signed_cookies`, 403 XML like CloudFront's), the
+Contract: `CloudFrontEmulator(distribution, ..., domain_name=None)` serves, per request, what the
+distribution would: a `Host` that is neither the distribution's domain name (`domain_name`,
+default `localhost:<port>`, the local stand-in for d111111abcdef8.cloudfront.net) nor one of its
+`Aliases` gets CloudFront's 403 "Bad request" page; then the first matching behavior
+(`distribution.Distribution.behavior_for`), the request limits (URI + query over 8,192 bytes:
+414; a method the behavior does not allow: 403),
+the trusted key group's check (`signed_cookies`, 403 XML like CloudFront's: a query carrying a
+signed-URL parameter is judged as a signed URL, its cookies ignored; else the cookies), the
 viewer-request function invoked with a faithful event and its answer checked with
 `edge_results.check_viewer_request_result` (502 on a violation), then the origin: an S3
 bucket in local moto (Range, Content-Type, ETag; a missing key is 403 AccessDenied, as S3 with
@@ -43,7 +47,7 @@ from local_stack.cloudfront.edge_results import (
 )
 from local_stack.cloudfront.function_runtime import FunctionError, FunctionHost, function_event
 from local_stack.cloudfront.s3_origin import fetch_object
-from local_stack.cloudfront.signed_cookies import ERROR_XML, SignedCookieVerifier
+from local_stack.cloudfront.signed_cookies import ERROR_XML, SignedCookieVerifier, is_signed_url
 from local_stack.http_server import BackgroundHTTPService
 from local_stack.lambda_events import (
     BadLambdaResponse,
@@ -62,6 +66,17 @@ XML_TYPE: Final = "application/xml"
 #: Hop-by-hop and CloudFront-owned headers never copied from an origin answer.
 _SKIP_HEADERS: Final = frozenset(
     {"connection", "transfer-encoding", "content-length", "keep-alive"}
+)
+#: CloudFront's answer to a Host that is not one of the distribution's names: "If you create the
+#: DNS record but don't add the CNAME in your CloudFront distribution configuration, then the
+#: request returns a 403 error" (Developer Guide, "HTTP 403 status code (Permission Denied)"),
+#: the page titled "403 ERROR / The request could not be satisfied. Bad request."
+_UNKNOWN_HOST_PAGE: Final = (
+    b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">\n<HTML><HEAD>'
+    b"<TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY>\n"
+    b"<H1>403 ERROR</H1>\n<H2>The request could not be satisfied.</H2>\n<HR>\n"
+    b"Bad request. We can't connect to the server for this app or website at this time.\n"
+    b"</BODY></HTML>\n"
 )
 
 
@@ -108,9 +123,12 @@ class CloudFrontEmulator(BackgroundHTTPService):
         s3_client: Any,
         enforce_signed_cookies: bool = True,
         clock: Callable[[], float] = time.time,
+        domain_name: str | None = None,
     ) -> None:
-        """`buckets` maps a template bucket (logical id or bucket name) to a local bucket."""
+        """`buckets` maps a template bucket (logical id or bucket name) to a local bucket;
+        `domain_name` is the distribution's own name (default `localhost:<bound port>`)."""
         self.distribution = distribution
+        self.domain_name = domain_name
         self.buckets = buckets
         self.s3 = s3_client
         self.enforce = enforce_signed_cookies
@@ -169,6 +187,11 @@ class CloudFrontEmulator(BackgroundHTTPService):
             self.stats = Stats()
 
     # -- the distribution ---------------------------------------------------------------
+    def serves_host(self, host: str) -> bool:
+        """CloudFront picks the distribution by Host: its domain name or one of its Aliases."""
+        own = self.domain_name or f"localhost:{self.port}"
+        return host.lower() in {own.lower(), *self.distribution.aliases}
+
     def serve(
         self,
         method: str,
@@ -215,6 +238,13 @@ class CloudFrontEmulator(BackgroundHTTPService):
         client_ip: str,
         behavior: CacheBehavior,
     ) -> tuple[Answer, bool]:
+        host = next((v for n, v in headers if n.lower() == "host"), "")
+        if not self.serves_host(host):
+            return Answer(
+                403,
+                [("Content-Type", "text/html"), ("X-Cache", "Error from cloudfront")],
+                _UNKNOWN_HOST_PAGE,
+            ), False
         if len(path.encode()) + len(query.encode()) + (1 if query else 0) > MAX_URI_AND_QUERY_BYTES:
             return Answer(
                 414, [("Content-Type", "text/html")], b"<h1>414 Request-URI Too Large</h1>"
@@ -226,12 +256,13 @@ class CloudFrontEmulator(BackgroundHTTPService):
                 "This distribution is not configured to allow the HTTP request method that "
                 "was used for this request.",
             ), False
-        host = next((v for n, v in headers if n.lower() == "host"), "")
         if self.enforce and behavior.requires_signed_cookies:
-            cookie_values = [v for n, v in headers if n.lower() == "cookie"]
-            denial = self.verifier.check(
-                cookie_values, f"https://{host}{path}", self.clock(), client_ip
-            )
+            url = f"https://{host}{path}"
+            if is_signed_url(query):  # judged on the URL alone: its cookies are ignored
+                denial = self.verifier.check_signed_url(query, url, self.clock(), client_ip)
+            else:
+                cookie_values = [v for n, v in headers if n.lower() == "cookie"]
+                denial = self.verifier.check(cookie_values, url, self.clock(), client_ip)
             if denial is not None:
                 return Answer(403, [("Content-Type", XML_TYPE)], denial.xml()), False
         edge_ran = False

@@ -1,4 +1,4 @@
-"""CloudFront's signed-cookie check for a behavior with a trusted key group, done locally.
+"""CloudFront's signed-cookie and signed-URL check for a behavior with a trusted key group.
 
 Contract: `SignedCookieVerifier(public_key_pems)` holds the key group (ids derived with
 `keys.key_pair_id_for`, as the emulator's stand-in for CloudFront's public key ids).
@@ -9,6 +9,14 @@ serve the request, or a `Denial(code, message)` for its 403 XML body:
 - a key pair id outside the key group: `AccessDenied`, "Unknown Key";
 - anything else (ambiguous or malformed cookies, bad signature, expired, not yet valid, other
   resource, other IP): `AccessDenied`, "Access denied".
+`verifier.check_signed_url(query, url, now, client_ip)` judges a request whose query carries a
+signed-URL parameter (`is_signed_url(query)`: `Expires`, `Policy`, `Signature`, `Key-Pair-Id`) as
+CloudFront does, on the URL alone, whatever cookies come with it: "If you use both signed URLs
+and signed cookies to control access to the same files and a viewer uses a signed URL to request
+a file, CloudFront determines whether to return the file to the viewer based only on the signed
+URL" (CloudFront Developer Guide, "Use signed cookies"). The same answers as for cookies; the
+policy's resource (and a canned policy's URL) is the request URL without the signed-URL
+parameters; a signed-URL parameter given twice is refused.
 Policies are decoded with `edge_auth.cookie_policy` (custom: `CloudFront-Policy`; canned:
 `CloudFront-Expires`, whose policy is rebuilt with `build_canned_policy` for the request URL).
 Signatures: RSA PKCS#1 v1.5 or ECDSA (DER), SHA-1 unless `CloudFront-Hash-Algorithm: SHA256`.
@@ -20,9 +28,10 @@ algorithm); the time, resource and IP conditions are evaluated on every request.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
+from urllib.parse import parse_qsl
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -67,6 +76,23 @@ UNKNOWN_KEY: Final = Denial("AccessDenied", "Unknown Key")
 ACCESS_DENIED: Final = Denial("AccessDenied", "Access denied")
 
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+#: The query parameters of a signed URL, and the cookie each stands for.
+SIGNED_URL_PARAMETERS: Final = {
+    "Expires": COOKIE_EXPIRES,
+    "Policy": COOKIE_POLICY,
+    "Signature": COOKIE_SIGNATURE,
+    "Key-Pair-Id": COOKIE_KEY_PAIR_ID,
+}
+_HASH_ALGORITHM_PARAMETER: Final = "Hash-Algorithm"
+
+
+def _query_pairs(query: str) -> list[tuple[str, str]]:
+    return parse_qsl(query, keep_blank_values=True)
+
+
+def is_signed_url(query: str) -> bool:
+    """Whether CloudFront judges this request as a signed URL (any signed-URL parameter)."""
+    return any(name in SIGNED_URL_PARAMETERS for name, _ in _query_pairs(query))
 
 
 def _load_public_key(pem: str) -> PublicKey:
@@ -106,6 +132,32 @@ class SignedCookieVerifier:
         cookies = cloudfront_cookies(cookie_values)
         if cookies is None:
             return ACCESS_DENIED  # a CloudFront cookie name twice: ambiguous, refused
+        return self._check(cookies, url, now, client_ip)
+
+    def check_signed_url(
+        self, query: str, url: str, now: float, client_ip: str | None
+    ) -> Denial | None:
+        """`url` is scheme, host and path; the signed-URL parameters are taken out of `query`."""
+        signed: dict[str, str] = {}
+        rest: list[str] = []
+        for part in query.split("&") if query else []:
+            pairs = _query_pairs(part)
+            name = pairs[0][0] if pairs else ""
+            cookie = SIGNED_URL_PARAMETERS.get(name) or (
+                COOKIE_HASH_ALGORITHM if name == _HASH_ALGORITHM_PARAMETER else None
+            )
+            if cookie is None:
+                rest.append(part)
+            elif cookie in signed:
+                return ACCESS_DENIED  # a signed-URL parameter twice: ambiguous, refused
+            else:
+                signed[cookie] = pairs[0][1]
+        resource = url + ("?" + "&".join(rest) if rest else "")
+        return self._check(signed, resource, now, client_ip)
+
+    def _check(
+        self, cookies: Mapping[str, str], url: str, now: float, client_ip: str | None
+    ) -> Denial | None:
         key_pair_id = cookies.get(COOKIE_KEY_PAIR_ID, "")
         if not key_pair_id:
             return MISSING_KEY
