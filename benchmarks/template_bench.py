@@ -62,6 +62,9 @@ def main() -> None:
         "JwtIssuer": "https://archive.example.org",
         "JwtAudience": "neuroglancer",
         "SessionCookieName": "session",
+        "OAuthProviderUrl": "https://archive.example.org/oauth/",
+        "OAuthClientId": "bench-client",
+        "ArchiveApiUrl": "https://archive.example.org/api",
     }
     resolve = min(_seconds(lambda: resolve_template(template, required).document) for _ in range(5))
     rows.append(("resolve parameters + conditions (best of 5)", f"{resolve * 1000:.1f} ms"))

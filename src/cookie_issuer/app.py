@@ -1,7 +1,8 @@
 """The issuer's Lambda entry point: `cookie_issuer.app.lambda_handler` (API Gateway HTTP API v2).
 
 Contract: assembles the Powertools APIGatewayHttpResolver from the browser routes
-(`browser_routes`: `/_auth/login`, `/_auth/callback`, `/_auth/logout`), the script API
+(`browser_routes`: `/_auth/login`, `/_auth/callback`, `/_auth/logout`), the session API
+(`session_routes`: `POST /_auth/refresh`, `GET /_auth/session`), the script API
 (`api_routes`: `/api/permissions/s3/` and its preflight), the short-link API (`link_routes`:
 `POST /api/links/`) and the one error mapping
 (`error_handlers`: unknown path 404, known path with another method 405, JSON on API routes,
@@ -20,7 +21,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from cookie_issuer import api_routes, browser_routes, error_handlers, link_routes
+from cookie_issuer import api_routes, browser_routes, error_handlers, link_routes, session_routes
 from cookie_issuer.observability import logger, metrics, traced
 from cookie_issuer.routing import allowed_methods
 
@@ -28,8 +29,12 @@ resolver = APIGatewayHttpResolver()
 resolver.include_router(browser_routes.router)
 resolver.include_router(api_routes.router)
 resolver.include_router(link_routes.router)
+resolver.include_router(session_routes.router)
 error_handlers.register(
-    resolver, allowed_methods(browser_routes.router, api_routes.router, link_routes.router)
+    resolver,
+    allowed_methods(
+        browser_routes.router, api_routes.router, link_routes.router, session_routes.router
+    ),
 )
 
 

@@ -1,6 +1,16 @@
 """The issuer's browser routes under `/_auth/` (a Powertools Router; `app` includes it).
 
-Contract:
+Contract, AUTH_MODE=oauth2 (the issuer is an OAuth2 client of the archive, `oauth_flow`):
+- `GET /_auth/login?return=PATH`: 302 to the provider's `authorize/` (code + PKCE S256, random
+  state) with the sealed state cookie.
+- `GET /_auth/callback?code&state`: checks the state, exchanges the code, asks `/users/me/`,
+  applies AUTH_RULE, sets the CloudFront cookies and the sealed session cookie and answers the
+  page restoring the saved fragment. Any failure is a human page that sets no cookie; the state
+  cookie is cleared whatever happens (single use). The callback never redirects by itself, so
+  it cannot loop (the edge interstitial's bounded attempts stay in front of it).
+- `GET|POST /_auth/logout`: revokes the session's tokens at `revoke_token/`, expires every
+  cookie we set, 302 to ARCHIVE_LOGOUT_URL (or `/`).
+Contract, AUTH_MODE=jwt (the archive's session JWT cookie):
 - `GET /_auth/login?return=PATH`: 302 to ARCHIVE_LOGIN_URL with `next` = the absolute callback
   URL (`attempt=1`), or straight to the callback when a valid archive session is visible.
 - `GET /_auth/callback?return=PATH[&attempt=N]`: verifies the session, sets the CloudFront
@@ -20,12 +30,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from aws_lambda_powertools.event_handler import Response
 
-from cookie_issuer import request
+from cookie_issuer import oauth_flow, request
 from cookie_issuer.cookies import (
     expire_cookie_headers,
     legacy_expiry_headers,
     set_cookie_headers,
 )
+from cookie_issuer.error_handlers import issuer_error_response
 from cookie_issuer.errors import IssuerError, UnauthenticatedError
 from cookie_issuer.minting import mint_for
 from cookie_issuer.observability import count_failure, logger
@@ -34,6 +45,7 @@ from cookie_issuer.responses import html_response, redirect
 from cookie_issuer.routing import IssuerRouter
 from cookie_issuer.runtime import Runtime, get_runtime
 from cookie_issuer.session import Credentials, authenticate, find_credentials
+from cookie_issuer.session_cookies import expire_everything, expire_state
 from cookie_issuer.settings import Settings
 from edge_auth.auth_routes import (
     ATTEMPT_PARAM,
@@ -97,6 +109,9 @@ class _SignIn:
 @router.get(LOGIN_PATH)
 def login() -> Response[str]:
     sign_in = _SignIn.current()
+    if sign_in.runtime.settings.oauth_enabled:
+        authorize, state = oauth_flow.start(sign_in.runtime, sign_in.return_path)
+        return redirect(authorize, cookies=[state])
     try:
         credentials = sign_in.credentials()
         if credentials is not None:
@@ -108,9 +123,30 @@ def login() -> Response[str]:
     return sign_in.to_archive_login(1)
 
 
+def _oauth_callback(sign_in: _SignIn) -> Response[str]:
+    runtime = sign_in.runtime
+    try:
+        signed_in = oauth_flow.finish(runtime, sign_in.event)
+        minted = mint_for(runtime, signed_in.identity, sign_in.origin)
+        session = oauth_flow.session_cookie_for(runtime, signed_in)
+    except IssuerError as exc:
+        response = issuer_error_response(exc, sign_in.event)
+        response.cookies.append(expire_state())  # single use, also when it failed
+        return response
+    cookies = [
+        *set_cookie_headers(minted, runtime.settings),
+        session,
+        expire_state(),
+        *legacy_expiry_headers(runtime.settings),
+    ]
+    return html_response(200, callback_page(signed_in.return_path), CALLBACK_CSP, cookies=cookies)
+
+
 @router.get(CALLBACK_PATH)
 def callback() -> Response[str]:
     sign_in = _SignIn.current()
+    if sign_in.runtime.settings.oauth_enabled:
+        return _oauth_callback(sign_in)
     attempt = sign_in.attempt()
     runtime = sign_in.runtime
     try:
@@ -140,9 +176,15 @@ def callback() -> Response[str]:
 
 @router.route(LOGOUT_PATH, method=["GET", "POST"])
 def logout() -> Response[str]:
-    settings = get_runtime().settings
+    runtime = get_runtime()
+    settings = runtime.settings
     logger.info("logout")
+    legacy = legacy_expiry_headers(settings)
+    if settings.oauth_enabled:
+        oauth_flow.sign_out(runtime, router.current_event)
+        return redirect(
+            settings.archive_logout_url or "/", cookies=expire_everything(settings) + legacy
+        )
     return redirect(
-        settings.archive_logout_url or "/",
-        cookies=expire_cookie_headers(settings) + legacy_expiry_headers(settings),
+        settings.archive_logout_url or "/", cookies=expire_cookie_headers(settings) + legacy
     )

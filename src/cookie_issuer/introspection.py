@@ -8,6 +8,9 @@ never replayed to another host, answer capped at MAX_RESPONSE_BYTES) and returns
 `DependencyUnavailableError` (reason `archive_unreachable`). Successful answers are cached for at
 most POSITIVE_CACHE_SECONDS keyed by SHA-256 of the key (the key itself is never stored, logged
 or put in a message); failures are never cached, so service resumes with the archive.
+`bearer_identity(access_token)` asks the same with `Authorization: Bearer` (an OAuth2 access
+token, OAuth2 mode), uncached; a 401/403 there raises `UnauthenticatedError` (reason
+`access_token_rejected`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 _OPENER: Final = urllib.request.build_opener(_NoRedirect())
+
+
+def no_redirect_opener() -> urllib.request.OpenerDirector:
+    """The opener of every archive call: a redirect would replay credentials to another URL."""
+    return _OPENER
 
 
 def _unreachable(message: str) -> DependencyUnavailableError:
@@ -76,10 +84,10 @@ class ArchiveIntrospector:
             while len(self._cache) > MAX_CACHE_ENTRIES:
                 self._cache.popitem(last=False)
 
-    def _fetch(self, api_key: str) -> dict[str, Any]:
+    def _fetch(self, api_key: str, scheme: str = "token") -> dict[str, Any]:
         request = urllib.request.Request(  # noqa: S310 - scheme validated in settings
             self._url,
-            headers={"Authorization": f"token {api_key}", "Accept": "application/json"},
+            headers={"Authorization": f"{scheme} {api_key}", "Accept": "application/json"},
         )
         self.requests += 1
         try:
@@ -87,6 +95,12 @@ class ArchiveIntrospector:
                 body = response.read(MAX_RESPONSE_BYTES + 1)
         except urllib.error.HTTPError as exc:
             exc.close()
+            if exc.code in (401, 403) and scheme == "Bearer":
+                raise UnauthenticatedError(
+                    "The archive no longer accepts this sign-in.",
+                    reason="access_token_rejected",
+                    action="Sign in again.",
+                ) from None
             if exc.code in (401, 403):
                 raise UnauthenticatedError(
                     "The archive did not accept this API key.",
@@ -105,6 +119,10 @@ class ArchiveIntrospector:
         if not isinstance(identity, dict):
             raise _unreachable("The archive's /users/me/ answer is not a JSON object.")
         return identity
+
+    def bearer_identity(self, access_token: str) -> dict[str, Any]:
+        """`/users/me/` with `Authorization: Bearer`, never cached: sign-in and refresh re-check."""
+        return self._fetch(access_token, scheme="Bearer")
 
     def identity(self, api_key: str) -> dict[str, Any]:
         digest = hashlib.sha256(api_key.encode("utf-8")).hexdigest()

@@ -1,10 +1,10 @@
 """The per-container objects, built once from the environment on first use.
 
 Contract: `get_runtime()` returns the one `Runtime` (settings, secret store, JWT verifier,
-introspector, signer) of this container, building it on first call from `os.environ`; a
-configuration error raises `SettingsError` on every call until fixed (it is not cached) so the
-handler can answer 503 "issuer misconfigured: VAR ...". `reset_runtime()` exists for tests and
-benchmarks that change the environment.
+introspector, signer, OAuth2 client in OAuth2 mode) of this container, building it on first
+call from `os.environ`; a configuration error raises `SettingsError` on every call until fixed
+(it is not cached) so the handler can answer 503 "issuer misconfigured: VAR ...".
+`reset_runtime()` exists for tests and benchmarks that change the environment.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from cookie_issuer.introspection import ArchiveIntrospector
 from cookie_issuer.jwt_verify import JwtVerifier
+from cookie_issuer.oauth_client import OAuthClient
 from cookie_issuer.secret_store import SecretStore
 from cookie_issuer.settings import Settings, load_settings
 from cookie_issuer.signing import CachedSigner
@@ -27,11 +28,13 @@ class Runtime:
     jwt: JwtVerifier | None
     introspector: ArchiveIntrospector | None
     signer: CachedSigner
+    oauth: OAuthClient | None = None  # OAuth2 mode only
 
 
 def build_runtime(settings: Settings) -> Runtime:
     secrets = SecretStore(max_age=settings.secrets_cache_seconds)
     signing_secret = settings.signing_key_secret_id
+    oauth = settings.oauth
     return Runtime(
         settings=settings,
         secrets=secrets,
@@ -40,6 +43,11 @@ def build_runtime(settings: Settings) -> Runtime:
             ArchiveIntrospector(settings.archive_api_url) if settings.archive_api_url else None
         ),
         signer=CachedSigner(lambda: secrets.text(signing_secret), settings.hash_algorithm),
+        oauth=(
+            OAuthClient(oauth, lambda: secrets.text(oauth.client_secret_id))
+            if oauth is not None
+            else None
+        ),
     )
 
 

@@ -5,6 +5,10 @@ variable and what it expects (e.g. "HASH_ALGORITHM must be SHA1 or SHA256, got '
 variable is documented in docs/configuration.md (a test keeps that table in step). Validation is
 strict and fails closed: mixing HMAC and asymmetric JWT algorithms, an `AUTH_RULE` that is not
 explicit, a CORS wildcard or a plain-http URL to anything but a loopback host are all refused.
+`AUTH_MODE` picks how browsers sign in: `oauth2` (the issuer is an OAuth2 client of the archive:
+OAUTH_PROVIDER_URL, OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET_ID, SEALING_KEY_SECRET_ID and
+ARCHIVE_API_URL required; the redirect URI defaults to VIEWER_ORIGIN + /_auth/callback) or `jwt`
+(the archive's session JWT cookie and its login page; ARCHIVE_LOGIN_URL required).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from urllib.parse import urlsplit
 
 from cookie_issuer.auth_rule import AuthRule, RuleSyntaxError, parse_rule
 from cookie_issuer.errors import MisconfiguredError
+from edge_auth.auth_routes import CALLBACK_PATH
 from edge_auth.cookie_policy import HASH_ALGORITHMS, HASH_SHA1
 
 ASYMMETRIC_JWT_ALGORITHMS: Final = frozenset(
@@ -31,6 +36,11 @@ MAX_COOKIE_TTL_SECONDS: Final = 7 * 24 * 3600
 MIN_COOKIE_TTL_SECONDS: Final = 900
 DEFAULT_SECRETS_CACHE_SECONDS: Final = 300
 MAX_JWT_LEEWAY_SECONDS: Final = 60
+AUTH_MODE_OAUTH2: Final = "oauth2"
+AUTH_MODE_JWT: Final = "jwt"
+AUTH_MODES: Final = (AUTH_MODE_OAUTH2, AUTH_MODE_JWT)
+#: django-oauth-toolkit's generated client ids are 40 characters; allow what RFC 6749 allows.
+_CLIENT_ID: Final = re.compile(r"[\x21-\x7e]{1,255}")
 
 _KEY_PAIR_ID: Final = re.compile(r"[A-Za-z0-9]{1,64}")
 _HOST: Final = re.compile(
@@ -50,6 +60,29 @@ class SettingsError(MisconfiguredError):
     def __init__(self, variable: str, expectation: str):
         super().__init__(f"issuer misconfigured: {variable} {expectation}")
         self.variable = variable
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthSettings:
+    """The issuer as an OAuth2 client of the archive (django-oauth-toolkit's endpoints)."""
+
+    provider_url: str  # ends with "/": authorize/, token/, revoke_token/ hang below it
+    client_id: str
+    client_secret_id: str
+    sealing_key_secret_id: str
+    redirect_uri: str
+
+    @property
+    def authorize_url(self) -> str:
+        return self.provider_url + "authorize/"
+
+    @property
+    def token_url(self) -> str:
+        return self.provider_url + "token/"
+
+    @property
+    def revoke_url(self) -> str:
+        return self.provider_url + "revoke_token/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +113,12 @@ class Settings:
     #: Parent domains where the archive's old endpoint set CloudFront cookies (switch-over):
     #: the callback and logout expire them there.
     legacy_cookie_domains: tuple[str, ...] = ()
+    auth_mode: str = AUTH_MODE_JWT
+    oauth: OAuthSettings | None = None  # set exactly when auth_mode is oauth2
+
+    @property
+    def oauth_enabled(self) -> bool:
+        return self.oauth is not None
 
     @property
     def jwt_enabled(self) -> bool:
@@ -236,6 +275,61 @@ def _legacy_domains(
     return tuple(dict.fromkeys(domains))
 
 
+def _secret_id(env: Mapping[str, str], name: str, what: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise SettingsError(
+            name, f"is required with AUTH_MODE=oauth2: the Secrets Manager id of {what}"
+        )
+    return value
+
+
+def _oauth(env: Mapping[str, str], viewer_origin: str, api_url: str, secure: bool) -> OAuthSettings:
+    provider = _url(env, "OAUTH_PROVIDER_URL", required=True)
+    if urlsplit(provider).query:
+        raise SettingsError(
+            "OAUTH_PROVIDER_URL", "must not have a query (e.g. https://api.lincbrain.org/oauth/)"
+        )
+    client_id = env.get("OAUTH_CLIENT_ID", "").strip()
+    if not _CLIENT_ID.fullmatch(client_id):
+        raise SettingsError(
+            "OAUTH_CLIENT_ID",
+            "is required with AUTH_MODE=oauth2: the Client id of the issuer's "
+            "Application in the archive's Django admin",
+        )
+    redirect_uri = _url(env, "OAUTH_REDIRECT_URI", required=False)
+    if not redirect_uri:
+        if not viewer_origin:
+            raise SettingsError(
+                "OAUTH_REDIRECT_URI",
+                "or VIEWER_ORIGIN is required with AUTH_MODE=oauth2 (the "
+                "callback URL registered at the archive)",
+            )
+        redirect_uri = viewer_origin + CALLBACK_PATH
+    parts = urlsplit(redirect_uri)
+    if parts.path != CALLBACK_PATH or parts.query:
+        raise SettingsError(
+            "OAUTH_REDIRECT_URI",
+            f"must be the viewer's {CALLBACK_PATH}, e.g. https://VIEWER{CALLBACK_PATH}",
+        )
+    if not api_url:
+        raise SettingsError(
+            "ARCHIVE_API_URL",
+            "is required with AUTH_MODE=oauth2 (the issuer asks its /users/me/ who signed in)",
+        )
+    if not secure:
+        raise SettingsError(
+            "COOKIE_SECURE", "must be true with AUTH_MODE=oauth2 (its __Host- cookies need Secure)"
+        )
+    return OAuthSettings(
+        provider_url=provider.rstrip("/") + "/",
+        client_id=client_id,
+        client_secret_id=_secret_id(env, "OAUTH_CLIENT_SECRET_ID", "the OAuth2 client secret"),
+        sealing_key_secret_id=_secret_id(env, "SEALING_KEY_SECRET_ID", "the cookie sealing key"),
+        redirect_uri=redirect_uri,
+    )
+
+
 def load_settings(env: Mapping[str, str]) -> Settings:
     """Read and validate every variable; raises SettingsError for the first bad one."""
     key_pair_id = env.get("KEY_PAIR_ID", "").strip()
@@ -260,6 +354,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     session_cookie = env.get("SESSION_COOKIE_NAME", "").strip() or None
     if session_cookie is not None and not _COOKIE_NAME.fullmatch(session_cookie):
         raise SettingsError("SESSION_COOKIE_NAME", "must be a cookie name (token characters)")
+    mode = env.get("AUTH_MODE", "").strip().lower() or AUTH_MODE_JWT
+    if mode not in AUTH_MODES:
+        raise SettingsError("AUTH_MODE", f"must be oauth2 or jwt, got {mode!r}")
     algorithms = _algorithms(env)
     jwks_url, jwt_secret = _jwt_mode(env, algorithms)
     api_url = _url(env, "ARCHIVE_API_URL", required=False).rstrip("/")
@@ -276,9 +373,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         rule = parse_rule(env.get("AUTH_RULE", "").strip())
     except RuleSyntaxError as exc:
         raise SettingsError("AUTH_RULE", str(exc)) from None
-    viewer_origin = _url(env, "VIEWER_ORIGIN", required=False, origin_only=True) or None
+    viewer_origin = _url(env, "VIEWER_ORIGIN", required=False, origin_only=True)
+    cookie_secure = _bool(env, "COOKIE_SECURE", True)
+    oauth = _oauth(env, viewer_origin, api_url, cookie_secure) if mode == AUTH_MODE_OAUTH2 else None
     return Settings(
-        viewer_origin=viewer_origin,
+        viewer_origin=viewer_origin or None,
         key_pair_id=key_pair_id,
         signing_key_secret_id=signing_secret,
         hash_algorithm=hash_algorithm,
@@ -291,8 +390,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         ),
         cookie_domain=cookie_domain,
         cookie_persistent=_bool(env, "COOKIE_PERSISTENT", False),
-        cookie_secure=_bool(env, "COOKIE_SECURE", True),
-        archive_login_url=_url(env, "ARCHIVE_LOGIN_URL", required=True),
+        cookie_secure=cookie_secure,
+        archive_login_url=_url(env, "ARCHIVE_LOGIN_URL", required=mode == AUTH_MODE_JWT),
         archive_login_next_param=next_param,
         archive_logout_url=_url(env, "ARCHIVE_LOGOUT_URL", required=False) or None,
         archive_api_url=api_url or None,
@@ -309,5 +408,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             env, "SECRETS_CACHE_SECONDS", DEFAULT_SECRETS_CACHE_SECONDS, 1, 86_400
         ),
         links_bucket=_bucket(env, "LINKS_BUCKET"),
+        auth_mode=mode,
+        oauth=oauth,
         legacy_cookie_domains=_legacy_domains(env, viewer_origin, cookie_domain),
     )

@@ -21,6 +21,10 @@ AUTH_PREFIX: Final = "/_auth/"
 LOGIN_PATH: Final = AUTH_PREFIX + "login"
 CALLBACK_PATH: Final = AUTH_PREFIX + "callback"
 LOGOUT_PATH: Final = AUTH_PREFIX + "logout"
+#: POST: renew the CloudFront cookies while the viewer stays open (JSON, same origin only).
+REFRESH_PATH: Final = AUTH_PREFIX + "refresh"
+#: GET: who is signed in and until when (JSON).
+SESSION_PATH: Final = AUTH_PREFIX + "session"
 
 #: Query parameter: the same-origin path (and query) to open after signing in.
 RETURN_PARAM: Final = "return"

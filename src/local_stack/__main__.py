@@ -99,6 +99,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "asks each user to authorize the viewer once (to try a denied consent)",
     )
     parser.add_argument(
+        "--auth-mode",
+        choices=("oauth2", "jwt"),
+        default=defaults.auth_mode,
+        help="how the issuer signs browsers in: oauth2 (default; the archive's OAuth2 provider) "
+        "or jwt (the archive's session JWT cookie, the template's AuthMode=jwt)",
+    )
+    parser.add_argument(
         "--no-auth",
         action="store_true",
         help="serve without signed cookies and edge function (benchmark baseline only)",
@@ -120,6 +127,7 @@ local stack is up (Ctrl-C stops it)
 
   Viewer (CloudFront emulator)  {info["viewer_url"]}
   Archive (OAuth2 provider)     {info["archive_url"]}  (client id {oauth["client_id"]})
+  Issuer sign-in mode           {info["auth_mode"]}
   Issuer API (scripts)          {info["issuer_api_url"]}/api/permissions/s3/
   Local S3 / Secrets Manager    {info["aws_endpoint_url"]}
   Request log and counters      {info["stats_url"]}
@@ -145,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         log_level="INFO" if args.verbose else "WARNING",
         enforce_signed_cookies=not args.no_auth,
         oauth_skip_authorization=not args.ask_consent,
+        auth_mode=args.auth_mode,
     )
     stack = LocalStack(config)
     stopping = threading.Event()

@@ -7,7 +7,8 @@ with the archive's OAuth2 provider: it migrates while the rest starts), the Clou
 (behaviors from template.yaml) and the issuer API, registers the issuer at the archive as an
 OAuth2 client (its secret into local Secrets Manager), configures the in-process issuer with the
 environment the template gives IssuerFunction (resolved through `template_model` with the local
-parameter values and resource ids; JWT mode until the issuer speaks OAuth2) plus
+parameter values and resource ids: OAuth2 mode by default, its redirect URI the emulator's
+plain-http loopback callback; `auth_mode="jwt"` runs the archive's session JWT instead) plus
 `LOCAL_ISSUER_OVERRIDES`, and writes `stack.json` (format: docs/local-stack.md).
 `stop()` stops everything. A busy port raises `PortBusyError` naming the option to change.
 """
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from cookie_issuer.sealed_cookie import new_key_text
 from edge_auth.auth_routes import CALLBACK_PATH
 from linc_edge_auth.asset_refs import Deployment
 from local_stack.archive.accounts import DemoUser, OAuthClient, demo_users
@@ -33,7 +35,11 @@ from local_stack.issuer_api import IssuerApiServer
 from local_stack.keys import DevKeys, generate_dev_keys
 from local_stack.samples.assets import SampleAssets, sample_objects
 from local_stack.samples.link import sample_link
-from local_stack.samples.streamlines import SampleStreamlines, sample_streamlines
+from local_stack.samples.streamlines import (
+    SHARDED_PREFIX,
+    SampleStreamlines,
+    sample_streamlines,
+)
 from template_model import ResolvedTemplate, TemplateError, as_string, resolve_template
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
@@ -41,12 +47,21 @@ VIEWER_BUCKET: Final = "linc-local-viewer"
 ASSET_BUCKET: Final = "linc-local-assets"
 SIGNING_SECRET: Final = "linc-local/cloudfront-signing-key"  # noqa: S105 - a secret id
 OAUTH_CLIENT_SECRET: Final = "linc-local/archive-oauth-client-secret"  # noqa: S105 - a secret id
+SEALING_KEY_SECRET: Final = "linc-local/cookie-sealing-key"  # noqa: S105 - a secret id
+AUTH_MODES: Final = ("oauth2", "jwt")
 STACK_JSON_VERSION: Final = 1
 
 # Template parameters whose local value breaks the template's constraints on purpose: the
 # local archive serves plain http on loopback, the template demands https (the issuer
 # accepts http for loopback hosts only).
-LOOPBACK_URL_PARAMETERS: Final = ("ArchiveLoginUrl", "ArchiveLogoutUrl", "ArchiveApiUrl", "JwksUrl")
+LOOPBACK_URL_PARAMETERS: Final = (
+    "ArchiveLoginUrl",
+    "ArchiveLogoutUrl",
+    "ArchiveApiUrl",
+    "JwksUrl",
+    "OAuthProviderUrl",
+    "OAuthRedirectUri",
+)
 
 # The only issuer variables the local stack sets differently from the template (or beyond it).
 # Everything else comes from IssuerFunction's Environment in template.yaml. (Tracing needs no
@@ -79,6 +94,8 @@ class StackConfig:
     edge_runtime: str = "lambda-edge"
     #: False registers the issuer without "skip authorization": the archive asks for consent.
     oauth_skip_authorization: bool = True
+    #: The issuer's AUTH_MODE: "oauth2" (the archive's OAuth2 provider) or "jwt" (its session JWT).
+    auth_mode: str = "oauth2"
 
 
 def _check_port(port: int, option: str) -> None:
@@ -158,7 +175,8 @@ class LocalStack:
         viewer_files = self.aws.upload_directory(VIEWER_BUCKET, cfg.viewer_dist)
         self.assets = assets = sample_objects()
         self.tracts = tracts = sample_streamlines(assets.nifti)
-        self.aws.put_objects(ASSET_BUCKET, {**assets.objects, **tracts.objects})
+        sharded = sample_streamlines(assets.nifti, prefix=SHARDED_PREFIX, sharded=True)
+        self.aws.put_objects(ASSET_BUCKET, {**assets.objects, **tracts.objects, **sharded.objects})
         self.aws.put_secret(SIGNING_SECRET, keys.cloudfront.private_pem)
         archive = self.archive.origin
         self.distribution = load_distribution(self.resolved_template(archive))
@@ -178,6 +196,7 @@ class LocalStack:
             viewer_local + CALLBACK_PATH, cfg.oauth_skip_authorization
         )
         self.aws.put_secret(OAUTH_CLIENT_SECRET, client.client_secret)
+        self.aws.put_secret(SEALING_KEY_SECRET, new_key_text())  # made in memory, never on disk
         self.archive_startup = self.archive.configure(viewer_public, viewer_local, client, link)
 
         issuer_origin = next(o for o in self.distribution.origins.values() if o.kind == "issuer")
@@ -204,7 +223,13 @@ class LocalStack:
     def template_parameters(self, archive: str) -> dict[str, str]:
         """The local values of the template parameters (the rest keep their Defaults)."""
         assert self.keys is not None
+        client = self.oauth_client
         return {
+            "AuthMode": self.config.auth_mode,
+            "OAuthProviderUrl": f"{archive}/oauth/",
+            # Known once the stack has registered the issuer (the distribution needs neither).
+            "OAuthClientId": client.client_id if client else "not-registered-yet",
+            "OAuthRedirectUri": client.redirect_uri if client else "",
             "AssetBucketName": ASSET_BUCKET,
             # The local stack owns its asset bucket: the template writes its policy, and the
             # emulator follows that policy (missing data under the data prefixes: 404).
@@ -231,6 +256,8 @@ class LocalStack:
             "Distribution.DomainName": f"localhost:{viewer_port}",  # the emulator's origin
             "PublicKeySlotA": self.keys.cloudfront.key_pair_id,
             "SigningKeySecretA": SIGNING_SECRET,
+            "OAuthClientSecret": OAUTH_CLIENT_SECRET,
+            "SealingKeySecret": SEALING_KEY_SECRET,
             "ViewerBucket": VIEWER_BUCKET,  # LINKS_BUCKET: short-link states
         }
 
@@ -278,12 +305,14 @@ class LocalStack:
             "archive_logout_url": archive + "/accounts/logout/",
             "archive_jwks_url": archive + "/.well-known/jwks.json",
             "archive_api_url": archive + "/api",
+            "auth_mode": self.config.auth_mode,
             "archive_oauth": {
                 "authorize_url": archive + "/oauth/authorize/",
                 "token_url": archive + "/oauth/token/",
                 "revoke_url": archive + "/oauth/revoke_token/",
                 "client_id": self.oauth_client.client_id,
                 "client_secret_id": OAUTH_CLIENT_SECRET,
+                "sealing_key_secret_id": SEALING_KEY_SECRET,
                 "redirect_uri": self.oauth_client.redirect_uri,
                 "skip_authorization": self.oauth_client.skip_authorization,
             },
@@ -302,6 +331,7 @@ class LocalStack:
                 "streamlines": "/" + self.tracts.prefix,
                 "streamlines_count": self.tracts.count,
                 "streamlines_segments": list(self.tracts.segments),
+                "streamlines_sharded": "/" + SHARDED_PREFIX,
             },
             "data_prefixes": list(data_prefixes(self.distribution)),
             "signing": {

@@ -257,3 +257,108 @@ def issuer_invoke(issuer_aws: Any) -> Callable[[dict[str, Any]], dict[str, Any]]
         return result
 
     return invoke
+
+
+# ---------------------------------------------------------------- OAuth2 mode
+OAUTH_CLIENT_SECRET_ID = "linc/archive-oauth-client-secret"
+SEALING_KEY_SECRET_ID = "linc/cookie-sealing-key"
+
+
+@dataclass
+class OAuthArchive:
+    """The real local archive (Django + django-oauth-toolkit) with the issuer registered."""
+
+    archive: Any  # local_stack.archive.process.LocalArchive
+    client: Any  # local_stack.archive.accounts.OAuthClient
+
+    @property
+    def origin(self) -> str:
+        return str(self.archive.origin)
+
+    def set_status(self, username: str, status: str) -> None:
+        import subprocess
+
+        subprocess.run([*self.archive.manage, "set_status", username, status], check=True)
+
+    def shell(self, code: str) -> str:
+        """Run Python in the archive's Django (its `manage.py shell -c`); returns stdout."""
+        import subprocess
+
+        done = subprocess.run(
+            [*self.archive.manage, "shell", "-c", code], check=True, capture_output=True, text=True
+        )
+        return done.stdout
+
+
+@pytest.fixture(scope="session")
+def issuer_oauth_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OAuthArchive]:
+    from local_stack.archive.accounts import DemoUser, OAuthClient, demo_users
+    from local_stack.archive.process import LocalArchive
+    from local_stack.keys import generate_dev_keys
+
+    state = tmp_path_factory.mktemp("oauth-archive")
+    users = [
+        *demo_users(),
+        # Approved until a test rejects her: alice stays approved for every other test.
+        DemoUser("carol", "Carol", "Later-Rejected", "carol@example.org", "APPROVED", "c" * 40),
+    ]
+    archive = LocalArchive(state, users, generate_dev_keys(state / "keys").archive_jwt)
+    archive.bind(0)
+    archive.spawn()
+    client = OAuthClient.new(VIEWER + "/_auth/callback")
+    try:
+        archive.configure(VIEWER, VIEWER, client)
+        yield OAuthArchive(archive, client)
+    finally:
+        archive.stop()
+
+
+@pytest.fixture
+def issuer_oauth_env(
+    issuer_env: dict[str, str],
+    issuer_oauth_archive: OAuthArchive,
+    monkeypatch: pytest.MonkeyPatch,
+) -> dict[str, str]:
+    origin = issuer_oauth_archive.origin
+    env = {
+        "AUTH_MODE": "oauth2",
+        "OAUTH_PROVIDER_URL": origin + "/oauth/",
+        "OAUTH_CLIENT_ID": issuer_oauth_archive.client.client_id,
+        "OAUTH_CLIENT_SECRET_ID": OAUTH_CLIENT_SECRET_ID,
+        "SEALING_KEY_SECRET_ID": SEALING_KEY_SECRET_ID,
+        "ARCHIVE_API_URL": origin + "/api",
+        "ARCHIVE_LOGOUT_URL": origin + "/accounts/logout/",
+    }
+    for name in (
+        "JWKS_URL",
+        "JWT_ISSUER",
+        "JWT_AUDIENCE",
+        "SESSION_COOKIE_NAME",
+        "OAUTH_REDIRECT_URI",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return {**issuer_env, **env}
+
+
+@pytest.fixture
+def issuer_oauth_invoke(
+    issuer_oauth_env: dict[str, str],
+    issuer_oauth_archive: OAuthArchive,
+    issuer_aws: Any,
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The issuer in OAuth2 mode against the real archive; secrets in moto Secrets Manager."""
+    from cookie_issuer.app import lambda_handler
+    from cookie_issuer.sealed_cookie import new_key_text
+
+    issuer_aws.create_secret(
+        Name=OAUTH_CLIENT_SECRET_ID, SecretString=issuer_oauth_archive.client.client_secret
+    )
+    issuer_aws.create_secret(Name=SEALING_KEY_SECRET_ID, SecretString=new_key_text())
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = lambda_handler(event, FakeContext())
+        return result
+
+    return invoke

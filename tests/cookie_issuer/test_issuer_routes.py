@@ -167,7 +167,8 @@ def test_unknown_route_404_and_wrong_method_405(issuer_invoke: Any) -> None:
     result = issuer_invoke(event)
     assert result["statusCode"] == 404 and body_json(result)["error"] == "not_found"
     assert body_json(result)["action"] == (
-        "Use /_auth/login, /_auth/callback, /_auth/logout, /api/permissions/s3/ or /api/links/."
+        "Use /_auth/login, /_auth/callback, /_auth/logout, /api/permissions/s3/, /api/links/, "
+        "/_auth/refresh or /_auth/session."
     )
     event["rawPath"] = event["requestContext"]["http"]["path"] = "/_auth/{{action}}"
     page = issuer_invoke(event)

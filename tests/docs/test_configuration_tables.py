@@ -46,6 +46,17 @@ JWKS_MODE = {
 SECRET_MODE = {**JWKS_MODE, "JWT_KEY_SECRET_ID": "linc/jwt-key"}
 del SECRET_MODE["JWKS_URL"]
 API_MODE = {**BASE, "ARCHIVE_API_URL": "https://api.lincbrain.org/api"}
+OAUTH_MODE = {
+    **API_MODE,
+    "AUTH_MODE": "oauth2",
+    "OAUTH_PROVIDER_URL": "https://api.lincbrain.org/oauth/",
+    "OAUTH_CLIENT_ID": "a" * 40,
+    "OAUTH_CLIENT_SECRET_ID": "linc/oauth-client-secret",
+    "SEALING_KEY_SECRET_ID": "linc/sealing-key",
+    "VIEWER_ORIGIN": "https://neuroglancer.lincbrain.org",
+    "OAUTH_REDIRECT_URI": "https://neuroglancer.lincbrain.org/_auth/callback",
+}
+del OAUTH_MODE["ARCHIVE_LOGIN_URL"]
 #: Every optional variable set, so no read hides behind a condition.
 FULL = {
     **JWKS_MODE,
@@ -123,7 +134,7 @@ def _without(env: Mapping[str, str], name: str) -> dict[str, str]:
 # -- issuer environment variables --------------------------------------------------------------
 def test_every_variable_the_issuer_reads_is_documented() -> None:
     read: set[str] = set()
-    for env in (JWKS_MODE, SECRET_MODE, API_MODE, FULL):
+    for env in (JWKS_MODE, SECRET_MODE, API_MODE, FULL, OAUTH_MODE):
         recording = RecordingEnv(env)
         load_settings(recording)
         read |= recording.read
@@ -136,17 +147,24 @@ def test_every_variable_the_issuer_reads_is_documented() -> None:
 def test_documented_default(name: str) -> None:
     default = SETTINGS_VARIABLES[name][1]
     literal = _only_literal(default)
-    if default.startswith("required"):
+    if default == "required with OAuth2":
+        with pytest.raises(SettingsError) as refused:
+            _load(_without(OAUTH_MODE, name))
+        assert refused.value.variable == name
+        _load(_without(JWKS_MODE, name))  # not required in JWT mode
+    elif default.startswith("required"):
         with pytest.raises(SettingsError) as refused:
             _load(_without(JWKS_MODE, name))
         assert refused.value.variable == name
-        if default == "required with JWT":
+        if default == "required in JWT mode":
+            _load(_without(OAUTH_MODE, name))  # not required in OAuth2 mode
+        elif default == "required with JWT":
             _load(_without(API_MODE, name))  # not required without JWT
         else:
             assert default == "required", f"{name}: unknown default notation {default!r}"
     elif default == "empty":
         # The fullest environment that stays valid without this variable.
-        base = next(e for e in (FULL, API_MODE, JWKS_MODE) if _loads(_without(e, name)))
+        base = next(e for e in (FULL, OAUTH_MODE, API_MODE, JWKS_MODE) if _loads(_without(e, name)))
         unset = _load(_without(base, name))
         assert unset == _load({**base, name: ""})
         value = getattr(unset, name.lower(), None)

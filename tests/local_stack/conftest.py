@@ -1,8 +1,11 @@
 """Fixtures for the local stack tests: the whole stack as a subprocess, Debian's Chromium.
 
 `local_stack` starts `python -m local_stack` on free ports with its own state folder for the test
-session and yields the parsed stack.json (the documented harness interface). `browser_page`
-launches /usr/bin/chromium through Playwright with a fresh user-data dir per test. Without
+session and yields the parsed stack.json (the documented harness interface); the issuer signs in
+through the archive's OAuth2 provider (the default). `local_stack_jwt` is a second stack with
+`--auth-mode jwt` (the archive's session JWT cookie) and `local_stack_consent` one with
+`--ask-consent`, each started only by the tests that ask for it. `browser_page` launches
+/usr/bin/chromium through Playwright with a fresh user-data dir per test. Without
 /usr/bin/chromium the browser tests skip with a loud reason, except under CI=true, where they fail.
 """
 
@@ -32,22 +35,37 @@ def _ensure_viewer_build() -> None:
 
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    yield from _run_stack(tmp_path_factory)
+    yield from _run_stack(tmp_path_factory, "local-stack")
+
+
+@pytest.fixture(scope="session")
+def local_stack_jwt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    yield from _run_stack(tmp_path_factory, "local-stack-jwt", "--auth-mode", "jwt")
+
+
+@pytest.fixture(scope="session")
+def local_stack_consent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The issuer registered without "skip authorization": the archive asks for consent."""
+    yield from _run_stack(tmp_path_factory, "local-stack-consent", "--ask-consent")
 
 
 @pytest.fixture(scope="session")
 def function_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A second stack whose template selects the CloudFront Function (EdgeRuntime)."""
-    yield from _run_stack(tmp_path_factory, "--edge-runtime", "cloudfront-function")
+    yield from _run_stack(
+        tmp_path_factory, "function-stack", "--edge-runtime", "cloudfront-function"
+    )
 
 
-def _run_stack(tmp_path_factory: pytest.TempPathFactory, *options: str) -> Iterator[dict[str, Any]]:
+def _run_stack(
+    tmp_path_factory: pytest.TempPathFactory, name: str, *options: str
+) -> Iterator[dict[str, Any]]:
     _ensure_viewer_build()
-    state = tmp_path_factory.mktemp("local-stack")
+    state = tmp_path_factory.mktemp(name)
     log = (state / "stack.log").open("w")
     ports = ["--viewer-port", "0", "--archive-port", "0", "--issuer-port", "0", "--aws-port", "0"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "local_stack", *ports, "--state-dir", str(state), *options],
+        [sys.executable, "-m", "local_stack", *ports, *options, "--state-dir", str(state)],
         cwd=REPO,
         stdout=log,
         stderr=subprocess.STDOUT,

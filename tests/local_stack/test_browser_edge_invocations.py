@@ -68,7 +68,7 @@ def test_first_visit_invokes_the_edge_once_per_navigation(
     reset_stats(local_stack)
     page = browser_context.new_page()
     page.goto(link(local_stack, image_state(local_stack)))
-    page.wait_for_url(local_stack["archive_login_url"] + "*", timeout=20_000)
+    page.wait_for_url(local_stack["archive_login_url"] + "**", timeout=20_000)
     page.fill("#username", "alice")
     page.click("#sign-in")
     counts = _counts(_loaded(local_stack, page))

@@ -101,7 +101,7 @@ def test_large_shared_link_survives_login_and_renders(
     page = browser_context.new_page()
     navigations = _track_navigations(page)
     page.goto(url)
-    page.wait_for_url(local_stack["archive_login_url"] + "*", timeout=20_000)
+    page.wait_for_url(local_stack["archive_login_url"] + "**", timeout=20_000)
     _sign_in(page, "alice")
     levels = _wait_rendered(page)
 
@@ -130,7 +130,7 @@ def test_not_approved_user_gets_the_page_and_no_cookies(
 ) -> None:
     page = browser_context.new_page()
     page.goto(link(local_stack, image_state(local_stack)))
-    page.wait_for_url(local_stack["archive_login_url"] + "*", timeout=20_000)
+    page.wait_for_url(local_stack["archive_login_url"] + "**", timeout=20_000)
     _sign_in(page, "bob")
     page.wait_for_url("**/_auth/callback*", timeout=20_000)
     assert "not approved" in page.content().lower()
@@ -146,7 +146,7 @@ def test_logout_closes_data_and_next_load_goes_round_trip(
     page = browser_context.new_page()
     url = link(local_stack, image_state(local_stack))
     page.goto(url)
-    page.wait_for_url(local_stack["archive_login_url"] + "*", timeout=20_000)
+    page.wait_for_url(local_stack["archive_login_url"] + "**", timeout=20_000)
     _sign_in(page, "alice")
     page.wait_for_selector(LAYER_ITEM, timeout=30_000)
     chunk = local_stack["viewer_url"] + local_stack["assets"]["zarr"].lstrip("/") + "0/0.0.0"
@@ -160,7 +160,7 @@ def test_logout_closes_data_and_next_load_goes_round_trip(
 
     reset_stats(local_stack)
     page.goto(url)
-    page.wait_for_url(local_stack["archive_login_url"] + "*", timeout=20_000)
+    page.wait_for_url(local_stack["archive_login_url"] + "**", timeout=20_000)
     assert browser_context.request.get(chunk).status == 403
     log = stats(local_stack)["log"]
     assert [e["path"] for e in log][:2] == ["/", "/_auth/login"]
@@ -173,7 +173,7 @@ def test_cookie_expiring_within_refresh_margin_is_refreshed(
     url = link(local_stack, image_state(local_stack, annotations=5))
     # Signed in at the archive, and holding cookies that expire in 5 minutes (margin: 10).
     page.goto(url)
-    page.wait_for_url(local_stack["archive_login_url"] + "*", timeout=20_000)
+    page.wait_for_url(local_stack["archive_login_url"] + "**", timeout=20_000)
     _sign_in(page, "alice")
     page.wait_for_selector(LAYER_ITEM, timeout=30_000)
     viewer = local_stack["viewer_url"]
@@ -215,7 +215,7 @@ def test_short_link_to_a_64_kb_state_opens_the_same_view_after_sign_in(
 
     page = browser_context.new_page()
     page.goto(short)
-    page.wait_for_url(info["archive_login_url"] + "*", timeout=20_000)
+    page.wait_for_url(info["archive_login_url"] + "**", timeout=20_000)
     _sign_in(page, "alice")
     assert _wait_rendered(page) >= 8, "the image layer did not render (blank panel)"
     shown = page.evaluate("() => viewer.state.toJSON()")

@@ -75,7 +75,7 @@ def _signed_in(info: dict[str, Any], context: Any, url: str) -> Any:
     """A fresh tab on `url`, signed in as alice at the archive stand-in on the way."""
     page = context.new_page()
     page.goto(url)
-    page.wait_for_url(info["archive_login_url"] + "*", timeout=20_000)
+    page.wait_for_url(info["archive_login_url"] + "**", timeout=20_000)
     page.wait_for_selector("#username", timeout=20_000)
     page.fill("#username", "alice")
     page.click("#sign-in")

@@ -55,7 +55,7 @@ def open_link(info: dict[str, Any], context: Any, cookies: list[dict[str, Any]])
     page = context.new_page()
     page.goto(link(info, image_state(info)))
     # The first stop is the archive sign-in: never a viewer on cookies CloudFront may refuse.
-    page.wait_for_url(info["archive_login_url"] + "*", timeout=30_000)
+    page.wait_for_url(info["archive_login_url"] + "**", timeout=30_000)
     assert not [e for e in stats(info)["log"] if e["behavior"] != "*" and "/_auth" not in e["path"]]
     _sign_in(page, "alice")
     return page

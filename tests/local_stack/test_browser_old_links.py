@@ -46,7 +46,7 @@ def test_old_link_with_64_kb_state_opens_the_viewer_after_sign_in(
     page = browser_context.new_page()
     navigations = _track_navigations(page)
     page.goto(old_link)
-    page.wait_for_url(info["archive_login_url"] + "*", timeout=30_000)
+    page.wait_for_url(info["archive_login_url"] + "**", timeout=30_000)
     _sign_in(page, "alice")
     assert _wait_rendered(page) >= 8, "the image layer did not render (blank panel)"
 

@@ -12,6 +12,8 @@ from local_stack.keys import generate_dev_keys
 from local_stack.stack import (
     LOCAL_ISSUER_OVERRIDES,
     LOOPBACK_URL_PARAMETERS,
+    OAUTH_CLIENT_SECRET,
+    SEALING_KEY_SECRET,
     SIGNING_SECRET,
     VIEWER_BUCKET,
     LocalStack,
@@ -70,6 +72,18 @@ def test_local_values_are_the_local_stacks_parts(stack: LocalStack) -> None:
     assert env["LINKS_BUCKET"] == VIEWER_BUCKET  # short-link states go to the viewer bucket
     settings = load_settings(env)
     assert settings.archive_api_url == f"{ARCHIVE}/api"
+    # OAuth2 mode by default, against the local archive's provider; its secrets are local ones.
+    assert env["AUTH_MODE"] == "oauth2" and settings.oauth is not None
+    assert settings.oauth.provider_url == f"{ARCHIVE}/oauth/"
+    assert env["OAUTH_CLIENT_SECRET_ID"] == OAUTH_CLIENT_SECRET
+    assert env["SEALING_KEY_SECRET_ID"] == SEALING_KEY_SECRET
+
+
+def test_jwt_mode_is_one_option_away(stack: LocalStack) -> None:
+    local = LocalStack(StackConfig(state_dir=stack.config.state_dir, auth_mode="jwt"))
+    local.keys = stack.keys
+    settings = load_settings(local.issuer_env(VIEWER_PORT, ARCHIVE))
+    assert settings.auth_mode == "jwt" and settings.oauth is None and settings.jwt_enabled
 
 
 def test_a_template_change_reaches_the_local_issuer(stack: LocalStack, tmp_path: Path) -> None:

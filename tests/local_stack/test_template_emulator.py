@@ -69,6 +69,9 @@ def _params(keys: DevKeys) -> dict[str, str]:
         "JwtIssuer": url,
         "JwtAudience": "aud",
         "SessionCookieName": "s",
+        "OAuthProviderUrl": url + "/oauth/",
+        "OAuthClientId": "client",
+        "ArchiveApiUrl": url,
     }
 
 

@@ -34,6 +34,9 @@ REQUIRED = {
     "JwtIssuer": "https://api.lincbrain.org",
     "JwtAudience": "neuroglancer",
     "SessionCookieName": "linc_session",
+    "OAuthProviderUrl": "https://api.lincbrain.org/oauth/",
+    "OAuthClientId": "a" * 40,
+    "ArchiveApiUrl": "https://api.lincbrain.org/api",
 }
 
 

@@ -28,6 +28,8 @@ DEPLOYED_IDS = {
     "SigningKeySecretA": "arn:aws:secretsmanager:us-east-1:123456789012:secret:slot-a-AbCdEf",
     "SigningKeySecretB": "arn:aws:secretsmanager:us-east-1:123456789012:secret:slot-b-AbCdEf",
     "ViewerBucket": "linc-edge-auth-prod-viewerbucket-1a2b3c4d5e6f",
+    "OAuthClientSecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:oauth-AbCdEf",
+    "SealingKeySecret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:sealing-AbCdEf",
 }
 
 
@@ -48,6 +50,13 @@ def test_deployed_configuration_is_accepted_by_the_issuer(env: str) -> None:
     settings = load_settings(environment)
     assert settings.key_pair_id == "K2JCJMDEHXQW5F"
     assert settings.signing_key_secret_id == DEPLOYED_IDS["SigningKeySecretA"]
+    # OAuth2 mode by default; the redirect URI is the viewer's own callback (dev: the
+    # distribution's *.cloudfront.net domain, no parent-domain cookie needed).
+    assert settings.auth_mode == "oauth2" and settings.oauth is not None
+    assert settings.oauth.redirect_uri == environment["VIEWER_ORIGIN"] + "/_auth/callback"
+    assert settings.oauth.client_secret_id == DEPLOYED_IDS["OAuthClientSecret"]
+    assert settings.oauth.sealing_key_secret_id == DEPLOYED_IDS["SealingKeySecret"]
+    assert settings.cookie_domain is None
 
 
 def test_viewer_origin_follows_the_viewer_domain() -> None:

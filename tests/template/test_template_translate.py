@@ -35,6 +35,12 @@ ISSUER_ENV = {
     "SESSION_COOKIE_NAME",
     "AUTH_RULE",
     "CORS_ALLOWED_ORIGINS",
+    "AUTH_MODE",
+    "OAUTH_PROVIDER_URL",
+    "OAUTH_CLIENT_ID",
+    "OAUTH_CLIENT_SECRET_ID",
+    "OAUTH_REDIRECT_URI",
+    "SEALING_KEY_SECRET_ID",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
     "POWERTOOLS_LOG_LEVEL",
@@ -134,6 +140,9 @@ def test_issuer_environment_values(translated: dict[str, Any]) -> None:
     assert env["POWERTOOLS_SERVICE_NAME"] == "linc-edge-auth"
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "LincEdgeAuth"
     assert env["LINKS_BUCKET"] == {"Ref": "ViewerBucket"}
+    assert env["AUTH_MODE"] == "oauth2"  # the default: the archive as it is deployed today
+    assert env["OAUTH_CLIENT_SECRET_ID"] == {"Ref": "OAuthClientSecret"}
+    assert env["SEALING_KEY_SECRET_ID"] == {"Ref": "SealingKeySecret"}
     without_domain = deployed(translated, PublicKeyA=PEM_A)
     env = without_domain["Resources"]["IssuerFunction"]["Properties"]["Environment"]["Variables"]
     assert env["VIEWER_ORIGIN"] == {"Fn::Sub": "https://${Distribution.DomainName}"}
@@ -152,9 +161,12 @@ def test_issuer_reads_both_key_slots_so_a_flip_changes_no_policy(
         role = t["Resources"]["IssuerFunctionRole"]["Properties"]
         roles[slot] = role
         statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
-        secret, links = statements
+        secret, oauth, links = statements
         assert secret["Action"] == "secretsmanager:GetSecretValue"
         assert secret["Resource"] == [{"Ref": "SigningKeySecretA"}, {"Ref": "SigningKeySecretB"}]
+        # OAuth2 mode: this stack's client secret and sealing key, nothing else.
+        assert oauth["Action"] == "secretsmanager:GetSecretValue"
+        assert oauth["Resource"] == [{"Ref": "OAuthClientSecret"}, {"Ref": "SealingKeySecret"}]
         # Short links: create-only under links/ of our own bucket, and only as a conditional
         # write (If-None-Match), so the role cannot replace anyone's link.
         assert links["Action"] == "s3:PutObject"
@@ -173,6 +185,8 @@ def test_issuer_api_routes_payload_v2_and_throttling(translated: dict[str, Any])
         "GET /_auth/callback",
         "GET /_auth/logout",
         "POST /_auth/logout",
+        "POST /_auth/refresh",
+        "GET /_auth/session",
         "GET /api/permissions/s3/",
         "OPTIONS /api/permissions/s3/",
         "POST /api/links/",
@@ -349,3 +363,22 @@ def test_no_private_key_anywhere_in_the_template() -> None:
     assert "PRIVATE KEY" not in text
     for spec in raw["Parameters"].values():
         assert "PRIVATE" not in spec.get("AllowedPattern", "")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "rule"),
+    [
+        ({"OAuthProviderUrl": ""}, "OAuthModeNeedsItsArchive"),
+        ({"OAuthClientId": ""}, "OAuthModeNeedsItsArchive"),
+        ({"ArchiveApiUrl": ""}, "OAuthModeNeedsItsArchive"),
+        ({"AuthMode": "jwt", "ArchiveLoginUrl": ""}, "JwtModeNeedsItsArchive"),
+    ],
+)
+def test_each_auth_mode_needs_its_archive_parameters(
+    translated: dict[str, Any], overrides: dict[str, str], rule: str
+) -> None:
+    from template_model import ParameterError
+
+    with pytest.raises(ParameterError, match=rule):
+        deployed(translated, PublicKeyA=PEM_A, **overrides)
+    assert deployed(translated, PublicKeyA=PEM_A, AuthMode="jwt")  # JWT mode stays an option

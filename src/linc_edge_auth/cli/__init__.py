@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "linc_edge_auth.cli.cmd_cookies",
     "linc_edge_auth.cli.cmd_logout",
     "linc_edge_auth.cli.cmd_keys",
+    "linc_edge_auth.cli.cmd_oauth",
     "linc_edge_auth.cli.cmd_streamlines",
     "linc_edge_auth.cli.cmd_viewer_deploy",
     "linc_edge_auth.cli.cmd_viewer_empty",

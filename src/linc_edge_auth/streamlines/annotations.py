@@ -7,25 +7,28 @@ the tests) and adds what whole-brain tractograms need.
 
 Contract:
 - One POLYLINE annotation per streamline, id = streamline index in the file. Properties:
-  `length_mm` (float32) and `orientation` (rgb, |end - start| colour). Record: uint32le point
-  count, the points as float32le, the properties, zero padding to 4 bytes (Neuroglancer 2.41's
-  polyline encoding).
-- Spatial index, coarse to fine: level 0 is one cell over [lower, upper); each next level halves
-  the longer cell sides. Every streamline gets a pseudo-random u in [0, 1) from its id and is
-  emitted at the first level whose cumulative share exceeds u, so coarse levels hold a uniform
-  subsample (about `limit` per cell) and the finest level the rest. A streamline is written to
-  every cell of its level that one of its vertices falls in. `limit` in the info is the largest
-  cell count actually written for that level. Cell lists are shuffled (seeded) on assembly.
-- Bounded memory: records are spooled to disk per cell; assembly streams one cell at a time
-  (plus 16 bytes of index per annotation of that cell).
-- `by_id` files are written when the tractogram has at most `by_id_limit` streamlines.
+  `length_mm` (float32), one float32 per scalar (`scalars.Scalar`: per-streamline values, and
+  per-point values as their streamline mean), then `orientation` (rgb, |end - start| colour):
+  Neuroglancer lays properties out by decreasing alignment, and the info lists them in that
+  order. Record: uint32le point count, the points as float32le, the properties, zero padding
+  to 4 bytes (Neuroglancer 2.41's polyline encoding).
+- Spatial index: `spatial_index.SpatialIndex` (levels assigned as `annotations.md` describes,
+  no cell above `limit` except possibly on the finest grid, no empty level declared). A
+  streamline is written to every cell of its level that one of its vertices falls in; `limit` in
+  the info is the largest cell count actually written for that level; cell lists are shuffled
+  (by a hash of id and cell, so both layouts hold the same bytes).
+- Records are spooled once, in id order (`sharding.ChunkSpool`); the `by_id` index is written
+  for every streamline, and the cells are assembled from that spool one at a time.
+- `sharded=True`: `by_id` and every spatial level are `neuroglancer_uint64_sharded_v1` (keys:
+  the annotation id; the compressed Morton code of the cell). Otherwise one file per key.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
-import math
-import tempfile
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import neuroglancer
@@ -34,69 +37,85 @@ import numpy.typing as npt
 
 from linc_edge_auth.streamlines.geometry import streamline_lengths, streamline_rgb
 from linc_edge_auth.streamlines.reader import Batch
+from linc_edge_auth.streamlines.scalars import Scalar, streamline_columns
+from linc_edge_auth.streamlines.sharding import (
+    ChunkSpool,
+    ShardSpec,
+    ShardStream,
+    choose_spec,
+    compressed_morton_code,
+    read_ranges,
+)
+from linc_edge_auth.streamlines.spatial_index import SpatialIndex, uniform_from_ids
 from linc_edge_auth.streamlines.store import Store
 
 KEY = "annotations"
-PROPERTIES = (
-    neuroglancer.AnnotationPropertySpec(id="length_mm", type="float32", description="length (mm)"),
-    neuroglancer.AnnotationPropertySpec(id="orientation", type="rgb", description="end-to-end"),
+LENGTH = neuroglancer.AnnotationPropertySpec(
+    id="length_mm", type="float32", description="length (mm)"
 )
+ORIENTATION = neuroglancer.AnnotationPropertySpec(
+    id="orientation", type="rgb", description="end-to-end"
+)
+PROPERTIES = (LENGTH, ORIENTATION)
+
+
+def properties(scalars: Sequence[Scalar] = ()) -> list[neuroglancer.AnnotationPropertySpec]:
+    """The info's properties, in record order (4-byte values first, the rgb last)."""
+    floats = [
+        neuroglancer.AnnotationPropertySpec(id=s.id, type="float32", description=s.description)
+        for s in scalars
+    ]
+    return [LENGTH, *floats, ORIENTATION]
+
+
+I64 = npt.NDArray[np.int64]
 PROPERTY_BYTES = 8  # float32 + rgb + 1 padding byte
-_CHUNK = 65536  # records copied per step during assembly
 
 
-def level_grids(
-    lower: npt.NDArray[np.float64], upper: npt.NDArray[np.float64], levels: int
-) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
-    """[(grid_shape, chunk_size)] per level; each chunk_size divides the previous one."""
-    size = np.maximum(upper - lower, 1e-3)
-    grid = np.ones(3, np.int64)
-    out = []
-    for _ in range(levels):
-        out.append((grid.copy(), size / grid))
-        chunk = size / grid
-        grid = np.where(chunk >= chunk.max() / math.sqrt(2), grid * 2, grid)
-    return out
+def property_bytes(
+    points: npt.NDArray[np.float32],
+    offsets: npt.NDArray[np.int64],
+    columns: npt.NDArray[np.float32] | None = None,
+) -> npt.NDArray[np.uint8]:
+    """(n, PROPERTY_BYTES + 4 m): each streamline's encoded properties, padding included.
 
-
-def choose_levels(total: int, limit: int, max_levels: int = 6) -> int:
-    """Enough levels that the finest one holds about `limit` annotations per cell."""
-    levels, cells = 1, 1
-    while levels < max_levels and total > limit * cells:
-        levels, cells = levels + 1, cells * 8
-    return levels
-
-
-def uniform_from_ids(ids: npt.NDArray[np.int64], seed: int) -> npt.NDArray[np.float64]:
-    """splitmix64(id ^ seed) -> [0, 1): a reproducible random number per streamline."""
-    with np.errstate(over="ignore"):
-        z = ids.astype(np.uint64) ^ np.uint64(seed)
-        z = z + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z = z ^ (z >> np.uint64(31))
-    return np.asarray((z >> np.uint64(11)).astype(np.float64) / float(1 << 53))
+    `columns` (n, m) are its scalar properties, in `properties()` order."""
+    m = 0 if columns is None else int(columns.shape[1])
+    props = np.zeros((len(offsets) - 1, PROPERTY_BYTES + 4 * m), np.uint8)
+    props[:, :4] = streamline_lengths(points, offsets).astype("<f4").view(np.uint8).reshape(-1, 4)
+    if columns is not None and m:
+        props[:, 4 : 4 + 4 * m] = np.ascontiguousarray(columns, "<f4").view(np.uint8)
+    props[:, 4 + 4 * m : 7 + 4 * m] = streamline_rgb(points, offsets)
+    return props
 
 
 def encode_polylines(
-    points: npt.NDArray[np.float32], offsets: npt.NDArray[np.int64]
+    points: npt.NDArray[np.float32],
+    offsets: npt.NDArray[np.int64],
+    columns: npt.NDArray[np.float32] | None = None,
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
-    """All records of a batch in one byte array, and the record offsets (n + 1)."""
+    """All records of a batch in one byte array, and the record offsets (n + 1).
+
+    `columns` (n, m): the scalar properties of each streamline (`property_bytes`).
+
+    Every field is a multiple of 4 bytes, so the records are assembled as uint32 words: the
+    vertex words are the ones no header or property word claims (a boolean mask, filled in one
+    sequential copy), which costs far less than scattering every byte by index."""
     lengths = np.diff(offsets)
-    sizes = 4 + 12 * lengths + PROPERTY_BYTES
-    rec = np.zeros(len(sizes) + 1, np.int64)
-    np.cumsum(sizes, out=rec[1:])
-    out = np.zeros(int(rec[-1]), np.uint8)
-    header = rec[:-1, None] + np.arange(4)
-    out[header] = lengths.astype("<u4").view(np.uint8).reshape(-1, 4)
-    # Vertex v of streamline i goes to rec[i] + 4 + 12 * (v - offsets[i]).
-    vstart = np.repeat(rec[:-1] + 4 - 12 * offsets[:-1], lengths) + 12 * np.arange(len(points))
-    out[vstart[:, None] + np.arange(12)] = points.astype("<f4").view(np.uint8).reshape(-1, 12)
-    prop = rec[:-1] + 4 + 12 * lengths
-    length_mm = streamline_lengths(points, offsets).astype("<f4")
-    out[prop[:, None] + np.arange(4)] = length_mm.view(np.uint8).reshape(-1, 4)
-    out[prop[:, None] + 4 + np.arange(3)] = streamline_rgb(points, offsets)
-    return out, rec
+    props = property_bytes(points, offsets, columns)
+    prop_words = props.shape[1] // 4
+    words = 1 + 3 * lengths + prop_words
+    rec = np.zeros(len(words) + 1, np.int64)
+    np.cumsum(words, out=rec[1:])
+    out = np.empty(int(rec[-1]), "<u4")
+    is_vertex = np.ones(len(out), bool)
+    is_vertex[rec[:-1]] = False
+    prop_at = (rec[1:, None] - prop_words + np.arange(prop_words)).ravel()
+    is_vertex[prop_at] = False
+    out[rec[:-1]] = lengths.astype("<u4")
+    out[prop_at] = props.view("<u4").ravel()
+    out[is_vertex] = np.ascontiguousarray(points, "<f4").view("<u4").ravel()
+    return out.view(np.uint8), rec * 4
 
 
 class AnnotationWriter:
@@ -109,110 +128,109 @@ class AnnotationWriter:
         upper: npt.NDArray[np.float64],
         total: int,
         limit: int = 2000,
-        by_id_limit: int = 20000,
+        sharded: bool = False,
         seed: int = 0x5EED,
+        scalars: Sequence[Scalar] = (),
     ) -> None:
         self.store = store
-        self.spool = spool / "annotations"
-        self.spool.mkdir(parents=True, exist_ok=True)
         self.lower = np.asarray(lower, np.float64)
         self.upper = np.asarray(upper, np.float64)
-        self.levels = level_grids(self.lower, self.upper, choose_levels(total, limit))
-        cells = np.array([int(np.prod(g)) for g, _ in self.levels], np.float64)
-        share = np.cumsum(np.minimum(1.0, limit * cells / max(total, 1)))
-        share[-1] = 1.0
-        self.thresholds = np.minimum(share, 1.0)
-        self.write_by_id = total <= by_id_limit
+        self.sharded = sharded
         self.seed = seed
-        self.counts: dict[tuple[int, int], int] = {}
+        self.scalars = list(scalars)
+        self.spool = spool / "annotations"
+        self.records = ChunkSpool(self.spool / "by_id")
+        self.index = SpatialIndex(self.spool, self.lower, self.upper, total=total, limit=limit,
+                                  seed=seed)  # fmt: skip
 
     def add(self, batch: Batch) -> None:
-        offsets = batch.offsets
-        records, rec = encode_polylines(batch.points, offsets)
-        ids = batch.start + np.arange(batch.count, dtype=np.int64)
-        if self.write_by_id:
-            for i, aid in enumerate(ids.tolist()):
-                self.store.put(f"{KEY}/by_id/{aid}", records[rec[i] : rec[i + 1]].tobytes())
-        level = np.searchsorted(self.thresholds, uniform_from_ids(ids, self.seed), side="right")
-        level = np.minimum(level, len(self.levels) - 1)
-        vlevel = np.repeat(level, batch.lengths)
-        key = np.empty(len(batch.points), np.int64)
-        for n, (grid, chunk) in enumerate(self.levels):
-            mask = vlevel == n
-            cell = np.floor((batch.points[mask] - self.lower) / chunk).astype(np.int64)
-            cell = np.clip(cell, 0, grid - 1)
-            flat = cell[:, 0] + grid[0] * (cell[:, 1] + grid[1] * cell[:, 2])
-            key[mask] = n * (1 << 40) + flat
-        owner = np.repeat(np.arange(batch.count, dtype=np.int64), batch.lengths)
-        pairs = np.unique(np.stack([key, owner], axis=1), axis=0)  # sorted by cell, then id
-        splits = np.flatnonzero(np.diff(pairs[:, 0])) + 1
-        for group in np.split(pairs, splits):
-            k = int(group[0, 0])
-            members = group[:, 1]
-            base = self.spool / str(k)
-            view = records.data  # slices are views: no per-byte index, no copy
-            with open(f"{base}.rec", "ab") as fh:
-                fh.writelines(
-                    view[a:z]
-                    for a, z in zip(rec[members].tolist(), rec[members + 1].tolist(), strict=True)
-                )
-            with open(f"{base}.ids", "ab") as fh:
-                fh.write(ids[members].astype("<u8").tobytes())
-            with open(f"{base}.size", "ab") as fh:
-                fh.write((rec[members + 1] - rec[members]).astype("<i8").tobytes())
-            cell_key = (k >> 40, k & ((1 << 40) - 1))
-            self.counts[cell_key] = self.counts.get(cell_key, 0) + len(members)
-
-    def _assemble(self, k: int, rng: np.random.Generator) -> Path:
-        base = self.spool / str(k)
-        sizes = np.fromfile(f"{base}.size", dtype="<i8")
-        ids = np.fromfile(f"{base}.ids", dtype="<u8")
-        starts = np.zeros(len(sizes), np.int64)
-        np.cumsum(sizes[:-1], out=starts[1:])
-        perm = rng.permutation(len(sizes))
-        records = np.memmap(f"{base}.rec", dtype=np.uint8, mode="r")
-        fd, name = tempfile.mkstemp(prefix="cell-", dir=self.spool)
-        with open(fd, "wb") as out:
-            out.write(np.uint64(len(sizes)).astype("<u8").tobytes())
-            view = records.data
-            for lo in range(0, len(perm), _CHUNK):
-                pick = perm[lo : lo + _CHUNK]
-                a, z = starts[pick].tolist(), (starts[pick] + sizes[pick]).tolist()
-                out.writelines(view[i:j] for i, j in zip(a, z, strict=True))
-            view.release()
-            out.write(ids[perm].tobytes())
-        del records
-        for ext in ("rec", "ids", "size"):
-            Path(f"{base}.{ext}").unlink()
-        return Path(name)
+        columns = streamline_columns(batch, self.scalars) if self.scalars else None
+        records, rec = encode_polylines(batch.points, batch.offsets, columns)
+        self.records.add_many(batch.ids, records, rec)
+        self.index.add(batch.points, batch.lengths, batch.ids)
 
     def finish(self) -> list[tuple[str, bytes]]:
-        rng = np.random.default_rng(self.seed)
-        limits = [1] * len(self.levels)
-        for (n, flat), count in sorted(self.counts.items()):
-            grid = self.levels[n][0]
-            x, rest = flat % grid[0], flat // grid[0]
-            y, z = rest % grid[1], rest // grid[1]
-            path = self._assemble(n * (1 << 40) + flat, rng)
-            self.store.put_file(f"{KEY}/spatial{n}/{x}_{y}_{z}", path)
-            limits[n] = max(limits[n], count)
+        keys, starts, sizes = self.records.table()
+        source = os.open(self.records.data, os.O_RDONLY)
+        mean_record = self.records.bytes / max(1, len(keys))
+        spatial: list[dict[str, object]] = []
+        outs: dict[int, ChunkSpool | ShardStream] = {}
+
+        def order(n: int, grid: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> I64:
+            """Open level n's output; the sharded one wants its cells in shard order."""
+            entry: dict[str, object] = {
+                "key": f"spatial{len(spatial)}",
+                "grid_shape": [int(g) for g in grid],
+                "chunk_size": [float(c) for c in (self.upper - self.lower) / grid],
+                "limit": int(counts.max()),
+            }
+            spatial.append(entry)
+            folder = self.spool / f"spatial{n}"
+            if not self.sharded:
+                outs[n] = ChunkSpool(folder)
+                return np.arange(len(counts))
+            xyz = np.stack(np.unravel_index(np.arange(len(counts)), grid, order="F"), axis=1)
+            morton = compressed_morton_code(xyz, grid)
+            used = counts > 0
+            estimate = int(counts.sum() * mean_record + 16 * used.sum())
+            spec = choose_spec(int(morton[used].max()), int(used.sum()), estimate)
+            entry["sharding"] = spec.to_json()
+            outs[n] = stream = ShardStream(folder, spec)
+            return stream.order(morton)
+
+        for n, grid, cells in self.index.levels(order):
+            out = outs[n]
+            for xyz, ids in cells:
+                # Shuffled by a hash of (id, cell): the same order whichever layout is written.
+                flat = int(xyz[0] + grid[0] * (xyz[1] + grid[1] * xyz[2]))
+                ids = ids[np.argsort(uniform_from_ids(ids, self.seed ^ (n << 40) ^ flat))]
+                rows = np.searchsorted(keys, ids.astype(np.uint64))
+                out.add_parts(
+                    self._cell_key(xyz, grid),
+                    itertools.chain(
+                        [np.uint64(len(ids)).astype("<u8").tobytes()],
+                        read_ranges(source, starts[rows], sizes[rows]),
+                        [ids.astype("<u8").tobytes()],
+                    ),
+                    8 + 8 * len(ids) + int(sizes[rows].sum()),
+                )
+        os.close(source)
+        for (n, out), entry in zip(outs.items(), spatial, strict=True):
+            prefix = f"{KEY}/{entry['key']}"
+            if isinstance(out, ShardStream):
+                out.publish(self.store, prefix)
+            else:
+                out.publish(self.store, prefix, None, _cell_name(self.index.grids[n][0]))
+        by_id: dict[str, object] = {"key": "by_id"}
+        spec = self._spec(self.records) if self.sharded else None
+        self.records.publish(self.store, f"{KEY}/by_id", spec, str)
+        if spec is not None:
+            by_id["sharding"] = spec.to_json()
         info = {
             "@type": "neuroglancer_annotations_v1",
             "dimensions": {"x": [1e-3, "m"], "y": [1e-3, "m"], "z": [1e-3, "m"]},
             "lower_bound": [float(v) for v in self.lower],
             "upper_bound": [float(v) for v in self.upper],
             "annotation_type": "POLYLINE",
-            "properties": [p.to_json() for p in PROPERTIES],
+            "properties": [p.to_json() for p in properties(self.scalars)],
             "relationships": [],
-            "by_id": {"key": "by_id"},
-            "spatial": [
-                {
-                    "key": f"spatial{n}",
-                    "grid_shape": [int(g) for g in grid],
-                    "chunk_size": [float(c) for c in chunk],
-                    "limit": limits[n],
-                }
-                for n, (grid, chunk) in enumerate(self.levels)
-            ],
+            "by_id": by_id,
+            "spatial": spatial,
         }
         return [(f"{KEY}/info", json.dumps(info).encode())]
+
+    def _cell_key(self, xyz: npt.NDArray[np.int64], grid: npt.NDArray[np.int64]) -> int:
+        if self.sharded:
+            return int(compressed_morton_code(xyz[None, :], grid)[0])
+        return int(xyz[0] + grid[0] * (xyz[1] + grid[1] * xyz[2]))
+
+    @staticmethod
+    def _spec(spool: ChunkSpool) -> ShardSpec:
+        keys, _, _ = spool.table()
+        return choose_spec(int(keys.max()) if len(keys) else 0, len(keys), spool.bytes)
+
+
+def _cell_name(grid: npt.NDArray[np.int64]) -> Callable[[int], str]:
+    """Unsharded cell file name `x_y_z` from the flat key used when not sharded."""
+    gx, gy = int(grid[0]), int(grid[1])
+    return lambda flat: f"{flat % gx}_{(flat // gx) % gy}_{flat // (gx * gy)}"

@@ -1,7 +1,9 @@
 """Where converted layers go: a local folder or an S3 prefix, never left looking complete early.
 
 Contract:
-- `Store.put(key, data)` / `Store.put_file(key, path)` write one object under the destination;
+- `Store.put(key, data)` / `Store.put_file(key, path)` write one object under the destination
+  (`put_file` takes the file over: the local store moves it, the S3 store reads it before
+  `publish()` returns, so the caller neither changes nor needs it afterwards);
   `Store.publish(infos)` waits for every pending write, then writes the `info` objects in the
   order given (deepest first, the layer roots last). Neuroglancer opens a layer through its
   `info`, so an interrupted conversion never looks complete.
@@ -27,6 +29,7 @@ from linc_edge_auth.errors import UserError
 
 class Store:
     location: str
+    scratch: Path | None = None  # where work files should go so put_file can rename them
 
     def put(self, key: str, data: bytes) -> None:
         raise NotImplementedError
@@ -55,6 +58,7 @@ class LocalStore(Store):
             tempfile.mkdtemp(prefix=f".{self.dest.name}.partial-", dir=self.dest.parent)
         )
         self.location = str(self.dest)
+        self.scratch = self.dest.parent
         self._writes = 0
 
     @property
@@ -71,7 +75,8 @@ class LocalStore(Store):
         self._writes += 1
 
     def put_file(self, key: str, path: Path) -> None:
-        shutil.copyfile(path, self._path(key))
+        # A rename when the spool is on the same file system: shard files can be gigabytes.
+        shutil.move(path, self._path(key))
         self._writes += 1
 
     def publish(self, infos: list[tuple[str, bytes]]) -> None:

@@ -7,6 +7,8 @@ Contract:
   empty), grouped in `bundles` bundles. Points are RAS+ mm under the affine Neuroglancer uses
   for the volume (its qform), so the layers line up in the viewer. A .trk records the bundle
   index as `data_per_streamline["bundle"]` and the volume's grid as its reference space.
+  With `fa=True` a .trk also carries a per-point `FA` (0.2..0.8, highest mid-curve, scaled per
+  bundle), standing in for the scalars real tractograms carry.
 - `curves(...)` yields the streamlines lazily; writing goes through nibabel's lazy tractogram,
   so a million streamlines never sit in memory at once.
 """
@@ -22,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from linc_edge_auth.errors import UserError
-from linc_edge_auth.streamlines.volume import neuroglancer_affine
+from linc_edge_auth.streamlines.volume import load_image, neuroglancer_affine
 
 
 def _mask_voxels(data: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
@@ -66,6 +68,7 @@ def synthesize_tractogram(
     points: int = 32,
     bundles: int = 4,
     seed: int = 0,
+    fa: bool = False,
 ) -> Path:
     nib: Any = importlib.import_module("nibabel")
     nibs: Any = importlib.import_module("nibabel.streamlines")
@@ -76,7 +79,7 @@ def synthesize_tractogram(
         raise UserError(f"{out}: expected a .trk or .tck output")
     if count < 1 or points < 2 or bundles < 1:
         raise UserError("count >= 1, points >= 2 and bundles >= 1, please")
-    img = nib.load(str(volume))
+    img = load_image(volume)
     affine = neuroglancer_affine(img.header)
     voxels = _mask_voxels(np.asarray(img.dataobj))
 
@@ -90,8 +93,18 @@ def synthesize_tractogram(
         for i in range(count):
             yield np.array([i % bundles], np.float32)
 
-    per_streamline = {"bundle": bundle_ids} if out.suffix == ".trk" else {}
-    tractogram = LazyTractogram(streamlines, data_per_streamline=per_streamline)
+    def fa_values() -> Iterator[npt.NDArray[np.float32]]:
+        arc = np.sin(np.pi * np.linspace(0.0, 1.0, points))[:, None]
+        for i in range(count):
+            scale = 0.5 + 0.5 * (i % bundles + 1) / bundles
+            yield (0.2 + 0.6 * scale * arc).astype(np.float32)
+
+    trk = out.suffix == ".trk"
+    per_streamline = {"bundle": bundle_ids} if trk else {}
+    per_point = {"FA": fa_values} if trk and fa else {}
+    tractogram = LazyTractogram(
+        streamlines, data_per_streamline=per_streamline, data_per_point=per_point
+    )
     tractogram.affine_to_rasmm = np.eye(4)
     if out.suffix == ".trk":
         header = {

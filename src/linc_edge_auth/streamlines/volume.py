@@ -8,12 +8,15 @@ Contract:
 - `VolumeBox.outside(points)` is a boolean mask of points outside the voxel grid
   (voxel centres 0..dim-1, plus half a voxel and `tolerance_mm` of slack).
 - `read_header(ref, s3_client=None)` reads a NIfTI-1/2 header from a local path or an
-  `s3://BUCKET/KEY` (a ranged GET of the first 64 KiB, gunzipped when the key ends in .gz).
+  `s3://BUCKET/KEY` (a ranged GET of the first 64 KiB). Whether to gunzip is decided by the
+  gzip magic bytes (1f 8b), never by the name: LINC blob keys (`blobs/<uuid>`) have no
+  extension, and a `.gz` name on plain bytes is read as plain bytes.
+- `load_image(path)` loads a whole local NIfTI-1/2 image (header and data, for `synth`), gzip
+  decided the same way.
 """
 
 from __future__ import annotations
 
-import gzip
 import importlib
 import io
 import zlib
@@ -79,20 +82,35 @@ class VolumeBox:
         return world.min(axis=0), world.max(axis=0)
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+HEADER_BYTES = 65536  # NIfTI-2's header is 540 bytes; this leaves room for gzip framing
+
+
+def is_gzip(head: bytes) -> bool:
+    return head[:2] == GZIP_MAGIC
+
+
+def _gunzip_head(raw: bytes, name: str) -> bytes:
+    """The first bytes of a gzip stream of which only a prefix was read (a ranged GET)."""
+    try:
+        return zlib.decompressobj(wbits=31).decompress(raw, HEADER_BYTES)
+    except zlib.error as exc:
+        raise UserError(f"{name}: starts like gzip but does not decompress ({exc})") from exc
+
+
 def _parse_header(raw: bytes, name: str) -> Any:
     nib: Any = importlib.import_module("nibabel")
 
-    if name.endswith(".gz"):
-        try:
-            raw = zlib.decompressobj(wbits=31).decompress(raw)
-        except zlib.error as exc:
-            raise UserError(f"{name}: not a gzipped NIfTI ({exc})") from exc
+    packed = is_gzip(raw)
+    if packed:
+        raw = _gunzip_head(raw, name)
     for klass in (nib.Nifti1Header, nib.Nifti2Header):
         try:
             return klass.from_fileobj(io.BytesIO(raw), check=True)
         except Exception:  # noqa: S112 - try the next NIfTI flavour
             continue
-    raise UserError(f"{name}: not a NIfTI file")
+    how = "gunzipped" if packed else "not gzipped"
+    raise UserError(f"{name}: not a NIfTI file ({how}: no NIfTI-1/2 header; give the .nii image)")
 
 
 def read_header(ref: str, s3_client: Any = None) -> Any:
@@ -103,18 +121,42 @@ def read_header(ref: str, s3_client: Any = None) -> Any:
 
             s3_client = boto3.client("s3")
         try:
-            body = s3_client.get_object(Bucket=bucket, Key=key, Range="bytes=0-65535")["Body"]
+            body = s3_client.get_object(
+                Bucket=bucket, Key=key, Range=f"bytes=0-{HEADER_BYTES - 1}"
+            )["Body"]
             raw = body.read()
         except Exception as exc:
             raise UserError(f"{ref}: could not read the volume header ({exc})") from exc
-        return _parse_header(raw, key)
+        return _parse_header(raw, ref)
     path = Path(ref)
     if not path.is_file():
         raise UserError(f"{ref}: no such volume file")
-    opener = gzip.open if path.name.endswith(".gz") else open
     try:
-        with opener(path, "rb") as fh:
-            raw = fh.read(65536)
+        with open(path, "rb") as fh:
+            raw = fh.read(HEADER_BYTES)
     except OSError as exc:
         raise UserError(f"{ref}: could not read the volume header ({exc})") from exc
-    return _parse_header(raw, path.name.removesuffix(".gz"))
+    return _parse_header(raw, ref)
+
+
+def load_image(path: str | Path) -> Any:
+    """A local NIfTI image, whatever its name says (nibabel's own `load` goes by the suffix)."""
+    nib: Any = importlib.import_module("nibabel")
+
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{p}: could not read the volume ({exc})") from exc
+    if is_gzip(raw):
+        try:
+            raw = zlib.decompress(raw, wbits=31)
+        except zlib.error as exc:
+            raise UserError(f"{p}: starts like gzip but does not decompress ({exc})") from exc
+    _parse_header(raw[:HEADER_BYTES], str(p))  # a NIfTI at all? (a UserError when not)
+    for klass in (nib.Nifti1Image, nib.Nifti2Image):
+        try:
+            return klass.from_bytes(raw)
+        except Exception:  # noqa: S112 - try the next NIfTI flavour
+            continue
+    raise UserError(f"{p}: not a readable NIfTI image")

@@ -6,7 +6,9 @@ writes the same objects) inside the brain of the NIfTI with
 `linc_edge_auth.streamlines.convert` (skeletons: one segment per bundle; annotations: one
 polyline per streamline) checked against the NIfTI's box, and returns `SampleStreamlines`: S3 key
 -> (bytes, Content-Type) for every object under `zarr/<uuid>-streamlines/` (a served prefix),
-the outputs and the skeleton segment ids. Work files live in a temporary folder, removed after.
+the outputs and the skeleton segment ids. `sharded=True` writes the sharded layout (skeletons,
+`by_id` and spatial levels as `neuroglancer_uint64_sharded_v1` shard files). Work files live in
+a temporary folder, removed after.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from linc_edge_auth.streamlines.volume import VolumeBox, read_header
 
 STREAMLINES_UUID: Final = "7e3f1a2b-4c5d-4e6f-8a7b-9c0d1e2f3a4b"
 STREAMLINES_PREFIX: Final = f"zarr/{STREAMLINES_UUID}-streamlines/"
+# The same sample in the sharded layout (what large tractograms get), for the browser tests.
+SHARDED_PREFIX: Final = f"zarr/{STREAMLINES_UUID}-streamlines-sharded/"
 COUNT: Final = 300
 BUNDLES: Final = 4
 SEED: Final = 7
@@ -38,7 +42,12 @@ class SampleStreamlines:
 
 
 def sample_streamlines(
-    nifti: bytes, *, count: int = COUNT, seed: int = SEED, prefix: str = STREAMLINES_PREFIX
+    nifti: bytes,
+    *,
+    count: int = COUNT,
+    seed: int = SEED,
+    prefix: str = STREAMLINES_PREFIX,
+    sharded: bool = False,
 ) -> SampleStreamlines:
     with tempfile.TemporaryDirectory(prefix="local-stack-streamlines-") as work:
         folder = Path(work)
@@ -52,6 +61,7 @@ def sample_streamlines(
             outputs=OUTPUTS,
             volume=VolumeBox.from_header(read_header(str(volume))),
             bundle_key="bundle",
+            sharded=sharded,
         )
         out = folder / "out"
         result = convert(options, LocalStore(out))

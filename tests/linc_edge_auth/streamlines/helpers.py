@@ -56,25 +56,37 @@ def write_tck(path: Path, streamlines: list[np.ndarray]) -> Path:
 
 
 def decode_skeleton(
-    blob: bytes, attributes: int = 1
+    blob: bytes, components: tuple[int, ...] | None = None
 ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    """Neuroglancer precomputed skeleton encoding, read from the spec (skeletons.md)."""
+    """Neuroglancer precomputed skeleton encoding, read from the spec (skeletons.md).
+
+    `components`: of each vertex attribute, in info order; default: the orientation only, and
+    any further float32 x 1 attributes (scalars) the remaining bytes hold.
+    """
     nv, ne = struct.unpack_from("<II", blob, 0)
     off = 8
     pos = np.frombuffer(blob, "<f4", nv * 3, off).reshape(nv, 3)
     off += nv * 12
     edges = np.frombuffer(blob, "<u4", ne * 2, off).reshape(ne, 2)
     off += ne * 8
+    if components is None:
+        extra = (len(blob) - off - nv * 12) // max(4 * nv, 1)
+        components = (3,) + (1,) * extra
     attrs = []
-    for _ in range(attributes):  # float32 x 3 each, vertex-major
-        attrs.append(np.frombuffer(blob, "<f4", nv * 3, off).reshape(nv, 3))
-        off += nv * 12
+    for k in components:  # float32 x k each, vertex-major
+        attrs.append(np.frombuffer(blob, "<f4", nv * k, off).reshape(nv, k))
+        off += nv * 4 * k
     assert off == len(blob), "trailing bytes in skeleton"
     return pos, edges, attrs
 
 
-def decode_polyline_cell(blob: bytes) -> list[tuple[int, np.ndarray, float, tuple[int, ...]]]:
-    """Multiple-annotation encoding of POLYLINEs: count, records, ids (annotations.md)."""
+def decode_polyline_cell(
+    blob: bytes, scalars: int = 0
+) -> list[tuple[int, np.ndarray, float, tuple[int, ...]]]:
+    """Multiple-annotation encoding of POLYLINEs: count, records, ids (annotations.md).
+
+    Properties: length_mm, then `scalars` float32 (skipped here), then rgb + padding.
+    """
     (count,) = struct.unpack_from("<Q", blob, 0)
     off = 8
     records = []
@@ -83,8 +95,8 @@ def decode_polyline_cell(blob: bytes) -> list[tuple[int, np.ndarray, float, tupl
         pts = np.frombuffer(blob, "<f4", n * 3, off + 4).reshape(n, 3)
         off += 4 + 12 * n
         (length,) = struct.unpack_from("<f", blob, off)
-        rgb = tuple(blob[off + 4 : off + 7])
-        off += 8
+        rgb = tuple(blob[off + 4 + 4 * scalars : off + 7 + 4 * scalars])
+        off += 8 + 4 * scalars
         records.append((pts, length, rgb))
     ids = struct.unpack_from(f"<{count}Q", blob, off)
     assert off + 8 * count == len(blob)

@@ -96,8 +96,9 @@ def test_trx_groups_become_segments(tmp_path: Path, vol: volume.VolumeBox) -> No
     assert props["@type"] == "neuroglancer_segment_properties"
     inline = props["inline"]
     assert inline["ids"] == ["1", "2"]
-    assert inline["properties"][0]["values"] == ["left", "right"]
-    assert inline["properties"][1]["values"] == [2, 1]
+    by_id = {p["id"]: p for p in inline["properties"]}
+    assert by_id["label"]["values"] == ["left", "right"]
+    assert by_id["streamlines"]["values"] == [2, 1]
 
 
 def test_skeleton_round_trip_edges_and_orientation(tmp_path: Path, vol: volume.VolumeBox) -> None:
