@@ -95,3 +95,17 @@ def test_without_legacy_domains_nothing_extra_is_sent(
 ) -> None:
     callback = issuer_invoke(load_event("callback", issuer_token()))
     assert not any("Domain=" in text for text in callback["cookies"])
+
+
+def test_oauth2_callback_and_logout_expire_legacy_domain_cookies(
+    issuer_oauth_invoke: Any, issuer_oauth_archive: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.cookie_issuer.oauth_support import Person, sign_in
+
+    monkeypatch.setenv("LEGACY_COOKIE_DOMAINS", "example.org")
+    result = sign_in(issuer_oauth_invoke, Person(issuer_oauth_archive, "alice"), "/")
+    assert result["statusCode"] == 200, result["body"]
+    assert _expired_on(result, "example.org") == set(ALL_COOKIE_NAMES)
+    assert {"CloudFront-Policy", "CloudFront-Signature"} <= set(live_cookie_values(result))
+    logout = issuer_oauth_invoke(load_event("logout"))
+    assert _expired_on(logout, "example.org") == set(ALL_COOKIE_NAMES)
