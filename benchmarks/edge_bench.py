@@ -85,7 +85,9 @@ def main() -> None:
     with_cookies = _event("page-load-valid-cookies")
     without = _event("page-load-no-cookies")
     static = _event("static-asset-no-cookies")
-    cookie = cf_b64encode(build_custom_policy("https://neuroglancer.lincbrain.org/*", FAR).encode())
+    cookie = cf_b64encode(
+        build_custom_policy("https://neuroglancer.lincbrain.org/*", FAR, 1_000_000_000).encode()
+    )
 
     def run(event: dict[str, Any]) -> Any:
         # The handler returns the request object itself on pass-through; copying the event is

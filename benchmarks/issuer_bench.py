@@ -151,8 +151,9 @@ def main() -> None:
         settings = runtime.get_runtime().settings
         public = archive_key.public_key()
         # The bytes the issuer signs: same resource, same TTL (so the same length), same hash.
+        now = int(time.time())
         policy = build_custom_policy(
-            f"{settings.viewer_origin}/*", int(time.time()) + settings.cookie_ttl_seconds
+            f"{settings.viewer_origin}/*", now + settings.cookie_ttl_seconds, now - 300
         ).encode()
         digest: hashes.HashAlgorithm = (
             hashes.SHA256() if settings.hash_algorithm == HASH_SHA256 else hashes.SHA1()

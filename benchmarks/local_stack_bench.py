@@ -45,7 +45,8 @@ def _cookies(stack: LocalStack, origin: str) -> str:
         stack.keys.cloudfront.private_pem.encode(), password=None
     )
     assert isinstance(key, rsa.RSAPrivateKey)
-    policy = build_custom_policy(origin + "/*", int(time.time()) + 3600).encode()
+    now = int(time.time())
+    policy = build_custom_policy(origin + "/*", now + 3600, now - 300).encode()
     values = {
         "CloudFront-Policy": cf_b64encode(policy),
         "CloudFront-Signature": cf_b64encode(key.sign(policy, padding.PKCS1v15(), hashes.SHA256())),

@@ -3,8 +3,10 @@
 Contract:
 - `GET /api/permissions/s3/`: credentials from the `Authorization` header only, never from a
   cookie; answers JSON
-  `{cookies, expires, resource, key_pair_id}` plus the same cookies as Set-Cookie, with CORS
-  headers for an exact CORS_ALLOWED_ORIGINS match with credentials.
+  `{message, cookies, expires, resource, key_pair_id}` plus the same cookies as Set-Cookie, with
+  CORS headers for an exact CORS_ALLOWED_ORIGINS match with credentials. `message` is the old
+  archive endpoint's text, for scripts that check it. Also served on the viewer domain
+  (CloudFront `/api/permissions/*`), so its host-only cookies reach the data paths.
 - `OPTIONS /api/permissions/s3/`: 204 with the allowed methods and headers for an allowlisted
   origin, 403 JSON `origin_not_allowed` otherwise.
 Errors raised here become JSON with the same CORS headers (`error_handlers`).
@@ -26,6 +28,8 @@ from cookie_issuer.runtime import get_runtime
 from cookie_issuer.session import AUTH_FORMS, authenticate, find_credentials
 
 API_PATH: Final = "/api/permissions/s3/"
+#: The archive's old `/api/permissions/s3/` answered `{"message": ...}` with exactly this text.
+LEGACY_MESSAGE: Final = "Cookies successfully generated"
 
 router = IssuerRouter()
 
@@ -46,6 +50,8 @@ def permissions() -> Response[str]:
     identity = authenticate(credentials, runtime)
     minted = mint_for(runtime, identity, request.viewer_origin(event, runtime.settings))
     body = {
+        # What the archive's old endpoint answered: scripts in the field may check it.
+        "message": LEGACY_MESSAGE,
         "cookies": minted.values,
         "expires": minted.expires,
         "resource": minted.resource,

@@ -19,6 +19,7 @@ Contract, AUTH_MODE=jwt (the archive's session JWT cookie):
   browser back to the archive login at most MAX_LOGIN_ATTEMPTS times in a row, then raises the
   error (`error_handlers` renders it as a human page).
 - `GET|POST /_auth/logout`: expires the cookies, 302 to ARCHIVE_LOGOUT_URL (or `/`).
+Callback and logout also expire CloudFront cookies on LEGACY_COOKIE_DOMAINS (switch-over).
 Paths and URLs come from `edge_auth.auth_routes`, the return path from `request.return_path`.
 """
 
@@ -31,7 +32,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from aws_lambda_powertools.event_handler import Response
 
 from cookie_issuer import oauth_flow, request
-from cookie_issuer.cookies import expire_cookie_headers, set_cookie_headers
+from cookie_issuer.cookies import (
+    expire_cookie_headers,
+    legacy_expiry_headers,
+    set_cookie_headers,
+)
 from cookie_issuer.error_handlers import issuer_error_response
 from cookie_issuer.errors import IssuerError, NotApprovedError, UnauthenticatedError
 from cookie_issuer.minting import mint_for
@@ -132,7 +137,12 @@ def _oauth_callback(sign_in: _SignIn) -> Response[str]:
         response = issuer_error_response(exc, sign_in.event)
         response.cookies.append(expire_state())  # single use, also when it failed
         return response
-    cookies = [*set_cookie_headers(minted, runtime.settings), session, expire_state()]
+    cookies = [
+        *set_cookie_headers(minted, runtime.settings),
+        session,
+        expire_state(),
+        *legacy_expiry_headers(runtime.settings),
+    ]
     return html_response(200, callback_page(signed_in.return_path), CALLBACK_CSP, cookies=cookies)
 
 
@@ -163,7 +173,8 @@ def callback() -> Response[str]:
         200,
         callback_page(sign_in.return_path),
         CALLBACK_CSP,
-        cookies=set_cookie_headers(minted, runtime.settings),
+        cookies=set_cookie_headers(minted, runtime.settings)
+        + legacy_expiry_headers(runtime.settings),
     )
 
 
@@ -172,7 +183,12 @@ def logout() -> Response[str]:
     runtime = get_runtime()
     settings = runtime.settings
     logger.info("logout")
+    legacy = legacy_expiry_headers(settings)
     if settings.oauth_enabled:
         oauth_flow.sign_out(runtime, router.current_event)
-        return redirect(settings.archive_logout_url or "/", cookies=expire_everything(settings))
-    return redirect(settings.archive_logout_url or "/", cookies=expire_cookie_headers(settings))
+        return redirect(
+            settings.archive_logout_url or "/", cookies=expire_everything(settings) + legacy
+        )
+    return redirect(
+        settings.archive_logout_url or "/", cookies=expire_cookie_headers(settings) + legacy
+    )

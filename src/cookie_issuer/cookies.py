@@ -7,6 +7,12 @@ on `<viewer origin>/*`, signs it and returns `MintedCookies` (name -> value, exp
 `Path=/; Secure; HttpOnly; SameSite=Lax`, host-only unless COOKIE_DOMAIN, session cookies unless
 COOKIE_PERSISTENT (then Max-Age = TTL). With SHA-1 a stale `CloudFront-Hash-Algorithm` cookie is
 expired in the same response, so the edge and CloudFront never see a mixed set.
+
+Every policy carries `DateGreaterThan` = issue time - NOT_BEFORE_SKEW_SECONDS: the mark by which
+the edge tells our cookies from the archive's old ones (same shape, no DateGreaterThan, perhaps a
+key the key group no longer trusts), which it sends round the login instead of letting a viewer
+go black. `legacy_expiry_headers(settings, host_only)` expires the CloudFront cookies on
+LEGACY_COOKIE_DOMAINS (the archive's old endpoint set them on the parent domain).
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ ALL_COOKIE_NAMES = (
     COOKIE_EXPIRES,
 )
 
+#: DateGreaterThan lies this far before the issue time: CloudFront's clock may lag the issuer's.
+NOT_BEFORE_SKEW_SECONDS = 300
+
 
 @dataclass(frozen=True, slots=True)
 class MintedCookies:
@@ -58,7 +67,8 @@ def mint(
 ) -> MintedCookies:
     resource = f"{viewer_origin}/*"
     expires = int(now) + ttl_seconds
-    policy = build_custom_policy(resource, expires).encode("utf-8")
+    not_before = int(now) - NOT_BEFORE_SKEW_SECONDS
+    policy = build_custom_policy(resource, expires, date_greater_than=not_before).encode("utf-8")
     values = {
         COOKIE_POLICY: cf_b64encode(policy),
         COOKIE_SIGNATURE: cf_b64encode(sign(policy)),
@@ -91,3 +101,24 @@ def set_cookie_headers(minted: MintedCookies, settings: Settings) -> list[Cookie
 
 def expire_cookie_headers(settings: Settings) -> list[Cookie]:
     return [_cookie(settings, name, "", 0) for name in ALL_COOKIE_NAMES]
+
+
+def legacy_expiry_headers(settings: Settings) -> list[Cookie]:
+    """Expire every CloudFront cookie on each LEGACY_COOKIE_DOMAINS domain: the archive's old
+    endpoint set them on the parent domain, where they sit beside ours (host-only, or on
+    COOKIE_DOMAIN) as an ambiguous duplicate set. Host-only leftovers on the viewer host are
+    replaced by ours (same name, host and path) and expired by `expire_cookie_headers`."""
+    return [
+        Cookie(
+            name=name,
+            value="",
+            path="/",
+            domain=domain,
+            secure=settings.cookie_secure,
+            http_only=True,
+            max_age=0,
+            same_site=SameSite.LAX_MODE,
+        )
+        for domain in settings.legacy_cookie_domains
+        for name in ALL_COOKIE_NAMES
+    ]

@@ -110,6 +110,9 @@ class Settings:
     cors_allowed_origins: frozenset[str]
     secrets_cache_seconds: int
     links_bucket: str | None = None  # short-link states; None turns POST /api/links/ off
+    #: Parent domains where the archive's old endpoint set CloudFront cookies (switch-over):
+    #: the callback and logout expire them there.
+    legacy_cookie_domains: tuple[str, ...] = ()
     auth_mode: str = AUTH_MODE_JWT
     oauth: OAuthSettings | None = None  # set exactly when auth_mode is oauth2
 
@@ -250,6 +253,28 @@ def _bucket(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
+def _legacy_domains(
+    env: Mapping[str, str], viewer_origin: str | None, cookie_domain: str | None
+) -> tuple[str, ...]:
+    name = "LEGACY_COOKIE_DOMAINS"
+    domains = []
+    for item in env.get(name, "").split(","):
+        domain = item.strip().lstrip(".").lower()
+        if not domain:
+            continue
+        host = viewer_origin.split("://", 1)[1].split(":", 1)[0] if viewer_origin else None
+        # `Domain=<the host itself>` is a domain cookie too, distinct from a host-only one.
+        if not _HOST.fullmatch(domain) or ("." not in domain and domain != host):
+            raise SettingsError(name, f"{item.strip()!r} is not a domain like lincbrain.org")
+        if domain == cookie_domain:
+            raise SettingsError(name, f"{domain} is COOKIE_DOMAIN, where our own cookies live")
+        if host and not (host == domain or host.endswith("." + domain)):
+            # A browser ignores a Set-Cookie for a domain that is not a parent of the host.
+            raise SettingsError(name, f"{domain} is not a parent domain of {host}")
+        domains.append(domain)
+    return tuple(dict.fromkeys(domains))
+
+
 def _secret_id(env: Mapping[str, str], name: str, what: str) -> str:
     value = env.get(name, "").strip()
     if not value:
@@ -385,4 +410,5 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         links_bucket=_bucket(env, "LINKS_BUCKET"),
         auth_mode=mode,
         oauth=oauth,
+        legacy_cookie_domains=_legacy_domains(env, viewer_origin, cookie_domain),
     )

@@ -26,6 +26,8 @@ var BAD_PAGE = {{bad_request_head}} + STYLE + {{bad_request_tail}};
 var WS = '[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';
 var STRIP = new RegExp('^' + WS + '|' + WS + '$', 'g');
 var B64URL = /^[A-Za-z0-9~_-]+$/;
+// The archive's old viewer paths (legacy_paths.py): a 302 to the root, the browser keeps the hash.
+var LEGACY = {{legacy_paths}};
 
 // Our pages' headers (pages.page_header_pairs), each with its own Content-Security-Policy.
 function pageHeaders(csp) {
@@ -139,7 +141,8 @@ function policyAllows(value, url, now) {
   var notBefore = c.DateGreaterThan === undefined ? null : epoch(c.DateGreaterThan);
   // Fail closed: this runtime does no address matching (a documented difference).
   if (c.IpAddress !== undefined || now + MARGIN >= notAfter) return false;
-  if (notBefore !== null && !(now > notBefore)) return false;
+  // No DateGreaterThan: not minted by our issuer (the archive's old cookies): the round trip.
+  if (notBefore === null || !(now > notBefore)) return false;
   return resource === null || matches(resource, url);
 }
 
@@ -219,6 +222,9 @@ function queryString(qs) {
 function decide(event, now) {
   var request = event.request, uri = request.uri, h = request.headers;
   if (typeof uri !== 'string' || uri[0] !== '/') return badRequest();
+  if (LEGACY.indexOf(uri) >= 0 && /^(GET|HEAD)$/.test(request.method)) {
+    return {statusCode: 302, headers: {location: {value: {{viewer_root}}}, 'cache-control': {value: 'no-store'}}};
+  }
   if (uri.indexOf(AUTH) === 0 || !isNavigation(request.method, h)) return request;
   var host = header(h, 'host') || '';
   if (!/^[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?$/.test(host)) return badRequest();

@@ -24,6 +24,7 @@ import sys
 from edge_auth.auth_routes import AUTH_PREFIX, LOGIN_PATH, RETURN_PARAM
 from edge_auth.cookie_policy import MAX_COOKIE_VALUE_BYTES, MAX_EPOCH
 from edge_auth.handler import REFRESH_MARGIN_SECONDS
+from edge_auth.legacy_paths import LEGACY_VIEWER_PATHS, VIEWER_ROOT
 from edge_auth.page_templates import fill, read_template
 from edge_auth.pages import (
     LOGIN_SLOT,
@@ -85,6 +86,8 @@ def function_code() -> str:
         max_return_bytes=str(MAX_RETURN_PATH_BYTES),
         decode_rounds=str(_DECODE_ROUNDS),
         max_epoch=str(MAX_EPOCH),
+        legacy_paths=json.dumps(sorted(LEGACY_VIEWER_PATHS), separators=(",", ":")),
+        viewer_root=json.dumps(VIEWER_ROOT),
         style=json.dumps(style()),
         interstitial_head=json.dumps(page_head),
         interstitial_tail=json.dumps(page_tail),

@@ -1,14 +1,19 @@
 """Lambda@Edge viewer-request handler for the Neuroglancer viewer's default behavior.
 
 Contract (`lambda_handler(event, context)`), configuration-free and standard library only:
+- a GET/HEAD of the archive's old viewer path (`legacy_paths.LEGACY_VIEWER_PATHS`) gets a 302 to
+  `/`, before any cookie check (the browser keeps the fragment);
 - requests under `/_auth/` and non-navigation requests (scripts, styles, wasm, fetches) pass
   through unchanged: the viewer's own files are public code, and data paths never reach this
   function (CloudFront's trusted key group guards them);
 - a navigation (Sec-Fetch-Mode `navigate` or Sec-Fetch-Dest `document`; without Sec-Fetch headers,
   a GET/HEAD whose Accept names text/html) passes through when it carries a complete, unambiguous
-  CloudFront cookie set whose policy parses, covers `https://<host><uri>` and stays valid for at
-  least REFRESH_MARGIN_SECONDS; otherwise it gets the login interstitial. Signatures are not
-  checked here: CloudFront checks them on every data request;
+  CloudFront cookie set whose policy parses, covers `https://<host><uri>`, stays valid for at
+  least REFRESH_MARGIN_SECONDS and carries DateGreaterThan (every policy our issuer mints does;
+  the archive's old cookies, same shape otherwise, do not, and may be signed by a key the key
+  group no longer trusts: a black viewer); otherwise it gets the login interstitial, whose
+  callback replaces them. A duplicate name (legacy parent-domain + ours) is ambiguous: same.
+  Signatures are not checked here: CloudFront checks them on every data request;
 - it never raises: a malformed event gets a 400 page.
 """
 
@@ -30,6 +35,7 @@ from edge_auth.cookie_policy import (
     parse_expires_cookie,
     parse_policy_cookie,
 )
+from edge_auth.legacy_paths import legacy_redirect
 from edge_auth.pages import bad_request_response, interstitial_response
 from edge_auth.return_path import return_path_for
 
@@ -112,6 +118,8 @@ def has_valid_cookies(
     try:
         if COOKIE_POLICY in cookies:
             policy = parse_policy_cookie(cookies[COOKIE_POLICY])
+            if policy.not_before is None:
+                return False  # not minted by our issuer: the archive's old cookies
             return policy.allows(f"https://{host}{uri}", now, REFRESH_MARGIN_SECONDS, client_ip)
         if COOKIE_EXPIRES in cookies:
             expires = parse_expires_cookie(cookies[COOKIE_EXPIRES])
@@ -130,6 +138,9 @@ def decide(request: dict[str, Any], now: float) -> dict[str, Any]:
         return bad_request_response()
     if not isinstance(method, str):
         return bad_request_response()
+    redirect = legacy_redirect(uri, method)
+    if redirect is not None:
+        return redirect
     if uri.startswith(AUTH_PREFIX) or not is_navigation(method, headers):
         return request
     host = _header(headers, "host") or ""

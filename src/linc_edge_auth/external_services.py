@@ -7,11 +7,12 @@ The LINC/DANDI web app (`web/src/views/FileBrowserView/FileBrowser.vue`) keeps a
 `$dandiset_id$`, `$dandiset_version$`, `$asset_url$`, `$asset_dandi_url$`, `$asset_s3_url$`.
 
 None of those gives the asset's path on *our* viewer domain or its file name, so the entries
-use two more placeholders, which the web app computes next to `assetS3Url`:
-
-    const assetS3Path = new URL(assetS3Url).pathname;  // "/zarr/<uuid>", "/blobs/a/b/<uuid>"
-    const assetName = encodeURIComponent(JSON.stringify(path.name).slice(1, -1));
-    ... .replaceAll('$asset_s3_path$', assetS3Path).replaceAll('$asset_name$', assetName)
+use two more placeholders, `$asset_s3_path$` and `$asset_name$`. The web app's `serviceURL` is
+replaced by `external_services.js` (one function, run under Node against this module in the
+tests), which computes them from `assetS3Url` and one more field the call site passes,
+`assetPath: path.path`. The entries are named ENTRY_NAME, not `Neuroglancer`: the web app sends
+a service named exactly `Neuroglancer` through its old `isNeuroglancer` branch
+(`redirectToNeuroglancerUrl`, the old cookie endpoint), which would ignore our link.
 
 Contract: `entries(deployment)` returns the entries (one per format, so each gets the right
 source scheme; their regexes are disjoint and their union is `NEUROGLANCER_REGEX`);
@@ -34,6 +35,8 @@ from linc_edge_auth.viewer_state import LayerSpec, build_state, viewer_link
 # The fix: only what Neuroglancer opens, plain .zarr included, no .txt, no .nwb.
 NEUROGLANCER_REGEX: Final = r"\.(zarr|nii|nii\.gz)$"
 _ENTRY_REGEX: Final[dict[Format, str]] = {"zarr": r"\.zarr$", "nifti": r"\.nii(\.gz)?$"}
+#: Not "Neuroglancer": FileBrowser.vue routes that exact name through `isNeuroglancer`.
+ENTRY_NAME: Final = "Neuroglancer (LINC)"
 S3_PATH: Final = "$asset_s3_path$"
 NAME: Final = "$asset_name$"
 
@@ -54,7 +57,7 @@ def entries(deployment: Deployment | None = None) -> list[ServiceEntry]:
         state = build_state([LayerSpec(url=url, format=fmt, name=NAME)])
         out.append(
             ServiceEntry(
-                name="Neuroglancer",
+                name=ENTRY_NAME,
                 regex=regex,
                 maxsize=float("inf"),
                 endpoint=viewer_link(state, deployment),
@@ -83,7 +86,10 @@ def render(
         "$asset_dandi_url$": asset_dandi_url,
         "$asset_s3_url$": s3_url,
         S3_PATH: urllib.parse.urlsplit(s3_url).path,
-        NAME: urllib.parse.quote(json.dumps(name)[1:-1], safe="-_.!~*'()"),
+        # JSON-escaped as Neuroglancer's links are (DEL and non-ASCII as \uXXXX), URI-encoded.
+        NAME: urllib.parse.quote(
+            json.dumps(name)[1:-1].replace("\x7f", "\\u007f"), safe="-_.!~*'()"
+        ),
     }
     for placeholder, value in values.items():
         endpoint = endpoint.replace(placeholder, value)

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from cookie_issuer.cookies import NOT_BEFORE_SKEW_SECONDS
 from cookie_issuer.errors import MisconfiguredError
 from cookie_issuer.signing import cloudfront_key_problem, load_signing_key
 from edge_auth.cookie_policy import build_custom_policy, cf_b64decode, parse_policy_cookie
@@ -43,6 +44,9 @@ def test_rsa_sha1_cookies_verify_and_equal_botocore(
     assert before + 43_200 <= body["expires"] <= int(time.time()) + 43_200
     policy = parse_policy_cookie(cookies["CloudFront-Policy"])
     assert policy.resource == f"{VIEWER}/*" and policy.not_after == body["expires"]
+    # DateGreaterThan: issue time minus the clock skew allowance (the edge's mark of ours).
+    issued = body["expires"] - 43_200
+    assert policy.not_before == issued - NOT_BEFORE_SKEW_SECONDS
     raw_policy = policy_bytes(cookies["CloudFront-Policy"])
     signature = cf_b64decode(cookies["CloudFront-Signature"])
     issuer_signing_key.public_key().verify(signature, raw_policy, padding.PKCS1v15(), hashes.SHA1())
@@ -55,7 +59,8 @@ def test_rsa_sha1_cookies_verify_and_equal_botocore(
     from datetime import UTC, datetime
 
     expiry = datetime.fromtimestamp(body["expires"], tz=UTC)
-    boto_policy = signer.build_policy(f"{VIEWER}/*", expiry)
+    not_before = datetime.fromtimestamp(policy.not_before, tz=UTC)
+    boto_policy = signer.build_policy(f"{VIEWER}/*", expiry, date_greater_than=not_before)
     assert boto_policy.encode() == raw_policy
     url = signer.generate_presigned_url(f"{VIEWER}/zarr/x/.zattrs", policy=boto_policy)
     boto_signature = parse_qs(urlsplit(url).query)["Signature"][0]
@@ -115,7 +120,8 @@ def test_ecdsa_p256_signature_is_der_and_verifies(
 
 def test_policy_bytes_come_from_the_shared_codec(issuer_invoke: Any, issuer_token: Any) -> None:
     body = body_json(issuer_invoke(load_event("permissions", issuer_token())))
-    expected = build_custom_policy(f"{VIEWER}/*", body["expires"])
+    not_before = body["expires"] - 43_200 - NOT_BEFORE_SKEW_SECONDS
+    expected = build_custom_policy(f"{VIEWER}/*", body["expires"], not_before)
     assert policy_bytes(body["cookies"]["CloudFront-Policy"]).decode() == expected
     assert json.loads(expected)["Statement"][0]["Resource"] == f"{VIEWER}/*"
 

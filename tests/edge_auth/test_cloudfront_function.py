@@ -62,7 +62,7 @@ def js_decision(host: FunctionHost, event: dict[str, Any], now: float) -> Decisi
         assert result == cf_event["request"]
         return ("pass",)
     headers = {name: field["value"] for name, field in result["headers"].items()}
-    return ("response", result["statusCode"], headers, result["body"])
+    return ("response", result["statusCode"], headers, result.get("body", ""))
 
 
 def test_code_is_built_within_the_quota_from_one_source() -> None:

@@ -83,23 +83,32 @@ def mint(
     expires_in: int = 3600,
     key_pair_id: str | None = None,
     private_key: rsa.RSAPrivateKey | None = None,
+    legacy: bool = False,
 ) -> dict[str, str]:
-    """A custom-policy cookie set signed with the dev key (or `private_key`), SHA256."""
+    """A custom-policy cookie set signed with the dev key (or `private_key`), SHA256, as our
+    issuer mints it; `legacy`: as the archive's old endpoint did (SHA-1, no Hash-Algorithm
+    cookie, no DateGreaterThan)."""
     if private_key is None:
         pem = Path(info["signing"]["private_key_path"]).read_bytes()
         loaded = serialization.load_pem_private_key(pem, password=None)
         assert isinstance(loaded, rsa.RSAPrivateKey)
         private_key = loaded
+    now = int(time.time())
     policy = build_custom_policy(
-        resource or info["viewer_public_origin"] + "/*", int(time.time()) + expires_in
+        resource or info["viewer_public_origin"] + "/*",
+        now + expires_in,
+        None if legacy else now - 300,
     ).encode()
-    signature = private_key.sign(policy, padding.PKCS1v15(), hashes.SHA256())
-    return {
+    digest: hashes.HashAlgorithm = hashes.SHA1() if legacy else hashes.SHA256()
+    signature = private_key.sign(policy, padding.PKCS1v15(), digest)
+    values = {
         "CloudFront-Policy": cf_b64encode(policy),
         "CloudFront-Signature": cf_b64encode(signature),
         "CloudFront-Key-Pair-Id": key_pair_id or info["signing"]["key_pair_id"],
-        "CloudFront-Hash-Algorithm": "SHA256",
     }
+    if not legacy:
+        values["CloudFront-Hash-Algorithm"] = "SHA256"
+    return values
 
 
 def chunk_url(info: dict[str, Any]) -> str:

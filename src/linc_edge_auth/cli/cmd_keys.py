@@ -14,6 +14,9 @@ its private key would break the signatures the issuer makes with it.
 one CloudFront takes: RSA-2048 or ECDSA P-256 (the issuer's own rule,
 `cookie_issuer.signing.cloudfront_key_problem`); anything else, RSA-3072 included, is refused with
 the reason, before a deploy would accept it and every signed cookie would then be refused.
+
+`keys import` (`cmd_keys_import.py`) trusts an existing CloudFront key in slot B for a
+switch-over.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ docs/deploying.md, "Rotating the signing key", walks through the whole rotation.
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "keys",
-        help="CloudFront signing keys (create, rotate)",
+        help="CloudFront signing keys (create, rotate, import)",
         description="Manage the CloudFront signing keys of a linc-edge-auth stack.",
     )
     sub = parser.add_subparsers(dest="keys_command", metavar="ACTION")
@@ -103,6 +106,9 @@ def register(subparsers: Any) -> None:
     )
     check.add_argument("pem_file", metavar="FILE", help="the PEM file ('-' reads stdin)")
     check.set_defaults(func=check_command)
+    from linc_edge_auth.cli import cmd_keys_import
+
+    cmd_keys_import.register(sub)
 
 
 def generate_private_key(algorithm: str) -> rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey:
