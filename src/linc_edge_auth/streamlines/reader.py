@@ -6,8 +6,9 @@ Contract:
 - `.trk` and `.tck` go through `nibabel.streamlines.load(path, lazy_load=True)`, which already
   applies the trk header's `voxel_to_rasmm` (voxel order and voxel sizes included), so points
   arrive in RAS+ mm; `.tck` stores RAS+ mm natively. A plain `.trk` is then read batch by batch
-  from its bytes (`trk_batches`: the same values, keys, labels and errors, far fewer objects). `.trx` goes through trx-python (memory
-  mapped; its positions are RAS+ mm by the TRX spec), imported lazily.
+  from its bytes (`trk_batches`: the same values, keys, labels and errors, far fewer objects).
+  `.trx` goes through trx-python (memory mapped; its positions are RAS+ mm by the TRX spec),
+  imported lazily.
 - Bundles: `bundle_key` names a per-streamline value (trk `data_per_streamline`, trx
   `data_per_streamline`) or, for trx, `"groups"` uses the file's groups. Each batch then carries
   one integer label per streamline (`-1` = no bundle) and `Tractogram.label_names` names them.
