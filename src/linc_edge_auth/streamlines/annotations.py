@@ -25,7 +25,6 @@ Contract:
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -40,11 +39,11 @@ from linc_edge_auth.streamlines.reader import Batch
 from linc_edge_auth.streamlines.scalars import Scalar, streamline_columns
 from linc_edge_auth.streamlines.sharding import (
     ChunkSpool,
+    Ranges,
     ShardSpec,
     ShardStream,
     choose_spec,
     compressed_morton_code,
-    read_ranges,
 )
 from linc_edge_auth.streamlines.spatial_index import SpatialIndex, uniform_from_ids
 from linc_edge_auth.streamlines.store import Store
@@ -187,11 +186,11 @@ class AnnotationWriter:
                 rows = np.searchsorted(keys, ids.astype(np.uint64))
                 out.add_parts(
                     self._cell_key(xyz, grid),
-                    itertools.chain(
-                        [np.uint64(len(ids)).astype("<u8").tobytes()],
-                        read_ranges(source, starts[rows], sizes[rows]),
-                        [ids.astype("<u8").tobytes()],
-                    ),
+                    [
+                        np.uint64(len(ids)).astype("<u8").tobytes(),
+                        Ranges(source, starts[rows], sizes[rows]),  # copied by the kernel
+                        ids.astype("<u8").tobytes(),
+                    ],
                     8 + 8 * len(ids) + int(sizes[rows].sum()),
                 )
         os.close(source)
