@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from linc_edge_auth.streamlines import sharding
+from linc_edge_auth.streamlines import annotations, convert, sharding, store
 from linc_edge_auth.streamlines.sharding import ChunkSpool, Ranges, ShardSpec, ShardStream
+
+from .helpers import to_world, write_trk
 
 
 @pytest.mark.parametrize("kernel", [True, False])
@@ -39,3 +41,24 @@ def test_ranges_parts_copy_the_same_bytes(
     shard = stream.done[0][1].read_bytes()
     assert shard[16 : 16 + 2 * len(want)] == want + want  # after the 16-byte shard index
     assert sharding._kernel_copy == (kernel and hasattr(os, "copy_file_range"))
+
+
+@pytest.mark.parametrize("sharded", [True, False])
+def test_cells_gathered_in_memory_equal_kernel_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sharded: bool
+) -> None:
+    rng = np.random.default_rng(5)
+    lines = [
+        to_world(rng.uniform([2, 2, 2], [27, 37, 17], (int(rng.integers(2, 12)), 3)))
+        for _ in range(3000)
+    ]
+    src = write_trk(tmp_path / "t.trk", lines, labels=[i % 4 for i in range(3000)])
+    trees = []
+    for cap in (annotations.RECORDS_IN_MEMORY, 0):  # spool gathered in memory, then not
+        monkeypatch.setattr(annotations, "RECORDS_IN_MEMORY", cap)
+        out = tmp_path / f"out{cap}"
+        opts = convert.Options(input=src, outputs=("annotations",), sharded=sharded,
+                               annotation_limit=200)  # fmt: skip
+        convert.convert(opts, store.LocalStore(out))
+        trees.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()})
+    assert len(trees[0]) > 3 and trees[0] == trees[1]
