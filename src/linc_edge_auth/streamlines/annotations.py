@@ -156,6 +156,8 @@ class AnnotationWriter:
         source = os.open(self.records.data, os.O_RDONLY)
         # Small records (short streamlines): one system call per copied record would dominate,
         # so a spool that fits RECORDS_IN_MEMORY is read once and cells gathered from it.
+        # Ids spooled in increasing order: 0..n-1 (no streamline dropped) means row == id.
+        dense = len(keys) > 0 and int(keys[0]) == 0 and int(keys[-1]) == len(keys) - 1
         words = None
         if self.records.bytes <= RECORDS_IN_MEMORY:
             words = np.fromfile(self.records.data, dtype="<u4")
@@ -191,7 +193,7 @@ class AnnotationWriter:
                 # Shuffled by a hash of (id, cell): the same order whichever layout is written.
                 flat = int(xyz[0] + grid[0] * (xyz[1] + grid[1] * xyz[2]))
                 ids = ids[np.argsort(uniform_from_ids(ids, self.seed ^ (n << 40) ^ flat))]
-                rows = np.searchsorted(keys, ids.astype(np.uint64))
+                rows = ids if dense else np.searchsorted(keys, ids.astype(np.uint64))
                 out.add_parts(
                     self._cell_key(xyz, grid),
                     [
