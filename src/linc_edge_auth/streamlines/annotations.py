@@ -18,14 +18,15 @@ Contract:
   the info is the largest cell count actually written for that level; cell lists are shuffled
   (by a hash of id and cell, so both layouts hold the same bytes).
 - Records are spooled once, in id order (`sharding.ChunkSpool`); the `by_id` index is written
-  for every streamline, and the cells are assembled from that spool one at a time.
+  for every streamline, and the cells are assembled from that spool one at a time, their
+  records copied as encoded (never re-encoded): by the kernel (`sharding.Ranges`), or, when
+  the spool is at most `RECORDS_IN_MEMORY` bytes, gathered from it read once into memory.
 - `sharded=True`: `by_id` and every spatial level are `neuroglancer_uint64_sharded_v1` (keys:
   the annotation id; the compressed Morton code of the cell). Otherwise one file per key.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -35,16 +36,16 @@ import neuroglancer
 import numpy as np
 import numpy.typing as npt
 
-from linc_edge_auth.streamlines.geometry import streamline_lengths, streamline_rgb
+from linc_edge_auth.streamlines.geometry import ranges, streamline_lengths, streamline_rgb
 from linc_edge_auth.streamlines.reader import Batch
 from linc_edge_auth.streamlines.scalars import Scalar, streamline_columns
 from linc_edge_auth.streamlines.sharding import (
     ChunkSpool,
+    Ranges,
     ShardSpec,
     ShardStream,
     choose_spec,
     compressed_morton_code,
-    read_ranges,
 )
 from linc_edge_auth.streamlines.spatial_index import SpatialIndex, uniform_from_ids
 from linc_edge_auth.streamlines.store import Store
@@ -70,6 +71,7 @@ def properties(scalars: Sequence[Scalar] = ()) -> list[neuroglancer.AnnotationPr
 
 I64 = npt.NDArray[np.int64]
 PROPERTY_BYTES = 8  # float32 + rgb + 1 padding byte
+RECORDS_IN_MEMORY = 96 << 20  # a by_id spool up to this size is read whole to assemble cells
 
 
 def property_bytes(
@@ -152,6 +154,13 @@ class AnnotationWriter:
     def finish(self) -> list[tuple[str, bytes]]:
         keys, starts, sizes = self.records.table()
         source = os.open(self.records.data, os.O_RDONLY)
+        # Small records (short streamlines): one system call per copied record would dominate,
+        # so a spool that fits RECORDS_IN_MEMORY is read once and cells gathered from it.
+        # Ids spooled in increasing order: 0..n-1 (no streamline dropped) means row == id.
+        dense = len(keys) > 0 and int(keys[0]) == 0 and int(keys[-1]) == len(keys) - 1
+        words = None
+        if self.records.bytes <= RECORDS_IN_MEMORY:
+            words = np.fromfile(self.records.data, dtype="<u4")
         mean_record = self.records.bytes / max(1, len(keys))
         spatial: list[dict[str, object]] = []
         outs: dict[int, ChunkSpool | ShardStream] = {}
@@ -184,14 +193,14 @@ class AnnotationWriter:
                 # Shuffled by a hash of (id, cell): the same order whichever layout is written.
                 flat = int(xyz[0] + grid[0] * (xyz[1] + grid[1] * xyz[2]))
                 ids = ids[np.argsort(uniform_from_ids(ids, self.seed ^ (n << 40) ^ flat))]
-                rows = np.searchsorted(keys, ids.astype(np.uint64))
+                rows = ids if dense else np.searchsorted(keys, ids.astype(np.uint64))
                 out.add_parts(
                     self._cell_key(xyz, grid),
-                    itertools.chain(
-                        [np.uint64(len(ids)).astype("<u8").tobytes()],
-                        read_ranges(source, starts[rows], sizes[rows]),
-                        [ids.astype("<u8").tobytes()],
-                    ),
+                    [
+                        np.uint64(len(ids)).astype("<u8").tobytes(),
+                        _records(words, source, starts[rows], sizes[rows]),
+                        ids.astype("<u8").tobytes(),
+                    ],
                     8 + 8 * len(ids) + int(sizes[rows].sum()),
                 )
         os.close(source)
@@ -228,6 +237,16 @@ class AnnotationWriter:
     def _spec(spool: ChunkSpool) -> ShardSpec:
         keys, _, _ = spool.table()
         return choose_spec(int(keys.max()) if len(keys) else 0, len(keys), spool.bytes)
+
+
+def _records(
+    words: npt.NDArray[np.uint32] | None, source: int, starts: I64, sizes: I64
+) -> bytes | Ranges:
+    """The records at (starts, sizes) of the spool: gathered from its words when it is in
+    memory (every record is whole 4-byte words), else ranges the kernel copies."""
+    if words is None:
+        return Ranges(source, starts, sizes)
+    return words[ranges(starts // 4, (starts + sizes) // 4)].tobytes()
 
 
 def _cell_name(grid: npt.NDArray[np.int64]) -> Callable[[int], str]:

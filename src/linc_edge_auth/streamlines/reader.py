@@ -5,8 +5,10 @@ Contract:
   `Batch`es of at most `size` streamlines, in file order, never holding more than one batch.
 - `.trk` and `.tck` go through `nibabel.streamlines.load(path, lazy_load=True)`, which already
   applies the trk header's `voxel_to_rasmm` (voxel order and voxel sizes included), so points
-  arrive in RAS+ mm; `.tck` stores RAS+ mm natively. `.trx` goes through trx-python (memory
-  mapped; its positions are RAS+ mm by the TRX spec), imported lazily.
+  arrive in RAS+ mm; `.tck` stores RAS+ mm natively. A plain `.trk` is then read batch by batch
+  from its bytes (`trk_batches`: the same values, keys, labels and errors, far fewer objects).
+  `.trx` goes through trx-python (memory mapped; its positions are RAS+ mm by the TRX spec),
+  imported lazily.
 - Bundles: `bundle_key` names a per-streamline value (trk `data_per_streamline`, trx
   `data_per_streamline`) or, for trx, `"groups"` uses the file's groups. Each batch then carries
   one integer label per streamline (`-1` = no bundle) and `Tractogram.label_names` names them.
@@ -32,6 +34,7 @@ import numpy.typing as npt
 
 from linc_edge_auth.errors import UserError
 from linc_edge_auth.extras import missing
+from linc_edge_auth.streamlines import trk_batches
 
 SUFFIXES = (".trk", ".tck", ".trx")
 # What nibabel and trx-python raise on damaged files; anything else is a bug worth a traceback.
@@ -163,7 +166,16 @@ def _open_nibabel(path: Path, bundle_key: str | None) -> Tractogram:
     dpp_keys = _components(path, tfile.tractogram.data_per_point)
     dps_keys = _components(path, tfile.tractogram.data_per_streamline)
 
+    direct = trk_batches.plan(path, tfile, dpp_keys, dps_keys)
+    if direct is not None and bundle_key:
+        _per_streamline(path, tfile, bundle_key)  # the same error when the key is missing
+
     def iterate(size: int) -> Iterator[Batch]:
+        if direct is not None:
+            yield from _iterate_direct(
+                path, tfile.header, direct, size, bundle_key, names, label_of
+            )
+            return
         pts: list[npt.NDArray[np.float32]] = []
         labels: list[int] = []
         dpp: dict[str, list[npt.NDArray[np.float32]]] = {k: [] for k in dpp_keys}
@@ -264,6 +276,41 @@ def _batch(
     point_data = {k: np.concatenate(v) for k, v in (dpp or {}).items()}
     line_data = {k: np.concatenate(v) for k, v in (dps or {}).items()}
     return Batch(start, points, lengths, lab, None, point_data, line_data)
+
+
+def _iterate_direct(
+    path: Path,
+    header: Any,
+    plan: trk_batches.Plan,
+    size: int,
+    bundle_key: str | None,
+    names: dict[int, str],
+    label_of: dict[float, int],
+) -> Iterator[Batch]:
+    """`_open_nibabel`'s batches, read by `trk_batches`: the same values, labels and errors."""
+    try:
+        for start, rows, props, lengths in trk_batches.voxmm_batches(path, header, size):
+            points = np.ascontiguousarray(rows[:, :3])
+            if plan.affine is not None:
+                points = trk_batches.apply_affine(plan.affine, points)
+            _check_points(path, start, points)
+            labels = None
+            if bundle_key:
+                values = props[:, plan.line_slices[bundle_key].start].astype(np.float64)
+                uniq, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+                for j in np.argsort(first, kind="stable"):
+                    key = float(uniq[j])
+                    if key not in label_of:
+                        label_of[key] = len(label_of)
+                        names[label_of[key]] = f"{bundle_key} {key:g}"
+                labels = np.array([label_of[float(v)] for v in uniq], np.int64)[inverse]
+            point_data = {k: rows[:, 3:][:, s] for k, s in plan.point_slices.items()}
+            line_data = {k: props[:, s] for k, s in plan.line_slices.items()}
+            yield Batch(start, points, lengths, labels, None, point_data, line_data)
+    except trk_batches.TrkDamaged as exc:
+        raise _damaged(path, exc.index, exc) from exc
+    except OSError as exc:
+        raise _damaged(path, 0, exc) from exc
 
 
 def _import_trx() -> Any:

@@ -109,6 +109,53 @@ def read_ranges(fd: int, starts: I64, sizes: I64) -> Iterator[bytes]:
                 yield os.pread(fd, min(_PIECE, first + length - at), at)
 
 
+@dataclass(frozen=True)
+class Ranges:
+    """Byte ranges of an open file, as one part of a chunk (`add_parts`)."""
+
+    fd: int
+    starts: I64
+    sizes: I64
+
+
+_kernel_copy = hasattr(os, "copy_file_range")
+
+
+def write_parts(fh: Any, parts: Iterable[bytes | memoryview | Ranges]) -> None:
+    """Append the parts to a buffered binary file. `Ranges` are copied file to file by the
+    kernel (`os.copy_file_range`: no bytes object per range, no copy through Python), else by
+    `read_ranges`; the file is left positioned at its end either way."""
+    for part in parts:
+        if not isinstance(part, Ranges):
+            fh.write(part)
+            continue
+        fh.flush()
+        starts, sizes = part.starts.tolist(), part.sizes.tolist()
+        i = _copy_ranges(part.fd, fh.fileno(), starts, sizes) if _kernel_copy else 0
+        fh.seek(0, os.SEEK_END)  # the raw position moved under the buffer: resync it
+        if i < len(starts):
+            fh.writelines(read_ranges(part.fd, np.array(starts[i:]), np.array(sizes[i:])))
+
+
+def _copy_ranges(src: int, dst: int, starts: list[int], sizes: list[int]) -> int:
+    """Copies ranges in order until the kernel refuses (a file system without it); returns
+    how many were copied whole (a partly copied one is shortened to its rest in place)."""
+    global _kernel_copy
+    for i in range(len(starts)):
+        at, left = starts[i], sizes[i]
+        try:
+            while left:
+                done = os.copy_file_range(src, dst, left, at)
+                if done <= 0:
+                    raise EOFError(f"spool shorter than its table at byte {at}")
+                at, left = at + done, left - done
+        except OSError:
+            _kernel_copy = False
+            starts[i], sizes[i] = at, left
+            return i
+    return len(starts)
+
+
 class ChunkSpool:
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -122,10 +169,10 @@ class ChunkSpool:
     def add(self, key: int, data: bytes | memoryview) -> None:
         self.add_parts(key, [data], len(data))
 
-    def add_parts(self, key: int, parts: Iterable[bytes | memoryview], size: int) -> None:
+    def add_parts(self, key: int, parts: Iterable[bytes | memoryview | Ranges], size: int) -> None:
         """One chunk of `size` bytes written piece by piece, never joined in memory."""
         before = self._fh.tell()
-        self._fh.writelines(parts)
+        write_parts(self._fh, parts)
         assert self._fh.tell() - before == size, "chunk size differs from its parts"
         self._keys.append(np.array([key], np.uint64))
         self._sizes.append(np.array([size], np.int64))
@@ -243,7 +290,7 @@ class ShardStream:
         shard, minishard = self.spec.locate(keys)
         return np.asarray(np.lexsort((keys, minishard, shard)).argsort(), np.int64)
 
-    def add_parts(self, key: int, parts: Iterable[bytes | memoryview], size: int) -> None:
+    def add_parts(self, key: int, parts: Iterable[bytes | memoryview | Ranges], size: int) -> None:
         shard_a, mini_a = self.spec.locate(np.array([key], np.uint64))
         shard, mini = int(shard_a[0]), int(mini_a[0])
         assert (shard, mini, key) > self._last, "chunks out of shard order"
@@ -255,7 +302,7 @@ class ShardStream:
             self._fh.write(bytes(16 << self.spec.minishard_bits))
             self._shard, self._path = shard, Path(name)
         start = self._fh.tell()
-        self._fh.writelines(parts)
+        write_parts(self._fh, parts)
         assert self._fh.tell() - start == size, "chunk size differs from its parts"
         self._keys.append(key)
         self._pos.append(start - (16 << self.spec.minishard_bits))

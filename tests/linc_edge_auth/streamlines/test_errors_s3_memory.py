@@ -14,7 +14,7 @@ from moto import mock_aws
 from linc_edge_auth import cli
 from linc_edge_auth.asset_refs import Deployment, locate
 from linc_edge_auth.errors import UserError
-from linc_edge_auth.streamlines import convert, layers, spatial_index, store, volume
+from linc_edge_auth.streamlines import annotations, convert, layers, spatial_index, store, volume
 from linc_edge_auth.viewer_state import LayerSpec, viewer_link
 from tests.linc_edge_auth.streamlines.helpers import (
     decode_skeleton,
@@ -196,6 +196,8 @@ def test_peak_memory_does_not_grow_with_streamline_count(
     # bound is checked on the format whose reader streams. The index assembly holds at most
     # PAIRS_IN_MEMORY (cell, id) pairs: lowered here so that bound is reached at test size.
     monkeypatch.setattr(spatial_index, "PAIRS_IN_MEMORY", 20_000)
+    # Likewise the by_id spool read whole when small (a fixed cap): here never.
+    monkeypatch.setattr(annotations, "RECORDS_IN_MEMORY", 0)
     small, large = peak_bytes(tmp_path, 2000), peak_bytes(tmp_path, 16000)
     data_growth = 14000 * 40 * 12  # bytes of points the large file adds: 6.7 MB
     id_table = 14000 * 24  # the by_id spool's (key, start, size) per streamline
