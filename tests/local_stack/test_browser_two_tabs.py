@@ -36,7 +36,6 @@ def _move(page: Any, info: dict[str, Any], volume: str, slab: int) -> None:
     page.evaluate("f => { location.hash = f; }", fragment(slab_state(info, volume, slab)))
 
 
-@pytest.mark.xfail(reason="two tabs renew with one refresh token (fix next)", strict=True)
 def test_two_tabs_keep_each_other_signed_in(
     short_lived_stack: dict[str, Any], browser_context: Any
 ) -> None:
