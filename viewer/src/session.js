@@ -3,8 +3,8 @@
 // Contract: `startSession()` learns {user, expires} from GET /_auth/session, renews with
 // POST /_auth/refresh at expires - min(300 s, a third of the time left), when the tab becomes
 // visible again past that time, and when the network comes back; one renewal at a time across
-// tabs and sw.js (Web Lock LOCK), skipped when GET /_auth/session shows a later expiry. 503 or no network keeps the
-// cookies: it retries every 30 s until they expire. 401/403 (signed out, not approved), or an
+// tabs and sw.js (Web Lock LOCK), skipped when GET /_auth/session shows a later expiry. 503 or
+// no network keeps the cookies: it retries every 30 s until they expire. 401/403 (signed out, not approved), or an
 // "ended" message from the service worker (sw.js), shows a non-blocking banner, "Your LINC
 // session has ended", whose "Sign in again" saves the CURRENT location.hash where the edge
 // interstitial saves it (edge_auth.return_path.SESSION_STORAGE_KEY) and opens

@@ -6,9 +6,9 @@
 // network's answer, except when CloudFront itself refused the signed cookies (403 XML naming
 // MissingKey or AccessDenied without an S3 RequestId; S3's own 403 always has one): then one
 // POST /_auth/refresh, shared by all refused requests in flight and serialized with the tabs'
-// renewals by the Web Lock LOCK, and one retry. When renewal
-// fails it posts {linc: "ended", status, reason} to its pages (they show the banner) and returns
-// the refusal; a renewal is posted as {linc: "renewed", user, expires}.
+// renewals by the Web Lock LOCK, and one retry. When renewal fails it posts {linc: "ended",
+// status, reason} to its pages (they show the banner) and returns the refusal; a renewal is
+// posted as {linc: "renewed", user, expires}.
 const AUTH = "/_auth/";
 const LOCK = "linc-refresh";
 const QUIET_MS = 30000; // after a failed renewal, refusals only re-tell the pages for this long
