@@ -4,10 +4,10 @@
 // POST /_auth/refresh at expires - min(300 s, a third of the time left), when the tab becomes
 // visible again past that time, and when the network comes back; one renewal at a time across
 // tabs and sw.js (Web Lock LOCK), skipped when GET /_auth/session shows a later expiry. 503 or
-// no network keeps the cookies: it retries every 30 s until they expire. 401/403 (signed out, not approved), or an
-// "ended" message from the service worker (sw.js), shows a non-blocking banner, "Your LINC
-// session has ended", whose "Sign in again" saves the CURRENT location.hash where the edge
-// interstitial saves it (edge_auth.return_path.SESSION_STORAGE_KEY) and opens
+// no network keeps the cookies: it retries every 30 s until they expire. 401/403 (signed out,
+// not approved), or an "ended" message from the service worker (sw.js), shows a non-blocking
+// banner, "Your LINC session has ended", whose "Sign in again" saves the CURRENT location.hash
+// where the edge interstitial saves it (edge_auth.return_path.SESSION_STORAGE_KEY) and opens
 // /_auth/login?return=<path+query> (edge_auth.auth_routes.login_url's shape). A page restored
 // from the back/forward cache re-checks the session and reloads (to the edge) when it is over.
 const AUTH = "/_auth/";
