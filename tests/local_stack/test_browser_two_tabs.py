@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.local_stack.browser_support import LAYER_ITEM, sign_in
 from tests.local_stack.conftest import SHORT_COOKIE_TTL
 from tests.local_stack.session_support import (
     SLABS,
@@ -28,7 +29,6 @@ from tests.local_stack.session_support import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-LAYER_ITEM = ".neuroglancer-layer-item"
 BANNER = "#linc-session-ended"
 
 
@@ -46,9 +46,7 @@ def test_two_tabs_keep_each_other_signed_in(
     first = browser_context.new_page()
     first.goto(link)
     first.wait_for_url(info["archive_login_url"] + "**", timeout=30_000)
-    first.wait_for_selector("#username", timeout=20_000)
-    first.fill("#username", "alice")
-    first.click("#sign-in")
+    sign_in(first, "alice")
     first.wait_for_selector(LAYER_ITEM, timeout=40_000)
     second = browser_context.new_page()
     second.goto(link)  # signed in already: the shared cookies let it straight in
