@@ -1,5 +1,6 @@
 """OAuth2 mode: issuer time of `/_auth/callback` and `/_auth/refresh` against their floors, and
-archive requests per sign-in and per refresh.
+archive requests per sign-in and per refresh; then what several tabs add: the session check a
+tab makes inside the renewal lock, and a refused renewal with a rotated-away session.
 
 The real local archive (Django + django-oauth-toolkit, its own process) on loopback; the issuer
 in process through `lambda_handler` with its secrets in moto, at the deployed log level (INFO,
@@ -99,8 +100,10 @@ def _measure(archive: Any, client: Any, signing_key: rsa.RSAPrivateKey) -> tuple
     from tests.cookie_issuer.oauth_support import (
         SESSION_COOKIE,
         Person,
+        auth_event,
         begin,
         callback,
+        cookie_pairs,
         refresh_event,
     )
     from tests.cookie_issuer.support import live_cookie_values
@@ -196,6 +199,26 @@ def _measure(archive: Any, client: Any, signing_key: rsa.RSAPrivateKey) -> tuple
             before = live.oauth.requests + live.introspector.requests
             refresh_ms, refresh_floor_ms = _time_interleaved(issuer_refresh, floor_refresh, ROUNDS)
             per_refresh = (live.oauth.requests + live.introspector.requests - before) / ROUNDS
+
+            # Several tabs: inside the Web Lock a tab first reads GET /_auth/session (what each
+            # renewal now adds, and all a waiting tab sends when another renewed), and a stray
+            # renewal with a rotated-away session is refused without touching any cookie.
+            signed = live_cookie_values(first)
+            rotated = invoke(refresh_event({SESSION_COOKIE: signed[SESSION_COOKIE]}))
+            assert rotated["statusCode"] == 200, rotated["body"]
+            check = auth_event("/_auth/session", cookies=cookie_pairs(signed))
+            stale = refresh_event({SESSION_COOKIE: signed[SESSION_COOKIE]})
+
+            def issuer_session() -> None:
+                assert invoke(check)["statusCode"] == 200
+
+            def issuer_stale_refresh() -> None:
+                result = invoke(stale)
+                assert result["statusCode"] == 401 and not result.get("cookies"), result
+
+            before = live.oauth.requests + live.introspector.requests
+            session_ms, stale_ms = _time_interleaved(issuer_session, issuer_stale_refresh, ROUNDS)
+            per_pair = (live.oauth.requests + live.introspector.requests - before) / ROUNDS
     finally:
         handler.setStream(stream)
         sink.close()
@@ -218,10 +241,18 @@ def _measure(archive: Any, client: Any, signing_key: rsa.RSAPrivateKey) -> tuple
             f"{statistics.median(refresh_ms) / statistics.median(refresh_floor_ms):.2f}",
             "",
         ],
+        row("GET /_auth/session (a tab's check inside the lock)", session_ms),
+        row("POST /_auth/refresh, rotated-away session (401, no cookie)", stale_ms),
+        [
+            "ratio session check / refresh",
+            f"{statistics.median(session_ms) / statistics.median(refresh_ms):.2f}",
+            "",
+        ],
     ]
     counts = [
         ["per sign-in (/_auth/callback)", f"{per_sign_in:g}", "2"],
         ["per refresh (POST /_auth/refresh)", f"{per_refresh:g}", "<= 2"],
+        ["per session check + refused refresh", f"{per_pair:g}", "0 + 1"],
     ]
     return rows, counts
 

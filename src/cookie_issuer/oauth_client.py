@@ -6,7 +6,8 @@ Secrets Manager). `authorize_url(state, code_challenge)` builds the authorizatio
 with PKCE S256. `exchange_code(code, verifier)` and `refresh(refresh_token)` POST to `token/`
 with HTTP Basic client authentication (RFC 6749 §2.3.1) and return `Tokens`; `revoke(token,
 hint)` POSTs to `revoke_token/` and returns whether the provider accepted it. Errors:
-`invalid_grant` (code replayed or expired, refresh token revoked) raises `UnauthenticatedError`;
+`invalid_grant` (code replayed or expired, refresh token revoked or already rotated) raises
+`UnauthenticatedError` (reason REFRESH_REJECTED for a refresh token);
 `invalid_client` / `unauthorized_client` raise `MisconfiguredError` (the registration does not
 match); timeouts, network errors, 5xx and non-JSON answers raise `DependencyUnavailableError`
 (`archive_unreachable`). Redirects are never followed, answers are capped, no token, code,
@@ -37,6 +38,8 @@ from cookie_issuer.introspection import MAX_RESPONSE_BYTES, no_redirect_opener
 from cookie_issuer.settings import OAuthSettings
 
 TIMEOUT_SECONDS: Final = 3.0
+#: The reason of the `UnauthenticatedError` for a refresh token the provider refused.
+REFRESH_REJECTED: Final = "refresh_rejected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +162,7 @@ class OAuthClient:
             {"grant_type": "refresh_token", "refresh_token": refresh_token},
             UnauthenticatedError(
                 "Your archive sign-in has ended or was revoked.",
-                reason="refresh_rejected",
+                reason=REFRESH_REJECTED,
                 action="Sign in again.",
             ),
         )

@@ -8,13 +8,26 @@ Contract (JSON only, `Cache-Control: no-store`, both auth modes):
   JWT mode: the archive session JWT cookie re-verified. 200 `{"user", "expires"}` (epoch seconds
   of the new CloudFront cookies). 401 `{"error":"signed_out","reason",...}` when the session is
   over or revoked and 403 `{"error":"not_approved",...}` when the user is no longer approved,
-  both with every cookie we set expired; 503 `{"error":"archive_unavailable",...}` when the
-  archive (or a secret) cannot be reached, cookies kept.
+  both with every cookie we set expired (a refused refresh token expires none: see below);
+  503 `{"error":"archive_unavailable",...}` when the archive (or a secret) cannot be reached,
+  cookies kept.
 - `GET /_auth/session`: 200 `{"user", "expires"}` from the sealed session (OAuth2) or the
   session JWT (JWT mode) and the `CloudFront-Policy` cookie's DateLessThan (parsed with
   `edge_auth.cookie_policy`; 0 when there is no valid one: refresh now), or 401
   `{"error":"signed_out"}`. No archive request in OAuth2 mode.
 Error bodies also carry `message` and `action` in the words of `errors.py`.
+
+One exception to "every cookie expired": when the provider answers `invalid_grant` to the
+session's refresh token (reason `refresh_rejected`), the 401 sets NO cookie. The issuer keeps no
+state, so it cannot tell a revoked session from a stale copy of a live one: two tabs (or a tab
+and the service worker) that renewed at once with the same sealed session, where the provider
+(django-oauth-toolkit, rotation without a grace period) let the first win. Expiring cookies in
+the loser's answer would wipe the winner's fresh CloudFront cookies and session whenever the
+browser applies the answers in that order. Leaving them is safe: expiring a signed cookie in
+one browser never revoked it (it is a bearer credential, valid until its DateLessThan), so the
+access left is at most the CloudFront cookies' own short lifetime, exactly what any copy of them
+has; the refused refresh token mints nothing, a revoked user is refused again at the next
+renewal (and by `/users/me/` for one not approved any more), and logout still expires all.
 """
 
 from __future__ import annotations
@@ -33,6 +46,7 @@ from cookie_issuer.errors import (
     UnauthenticatedError,
 )
 from cookie_issuer.minting import mint_for
+from cookie_issuer.oauth_client import REFRESH_REJECTED
 from cookie_issuer.observability import count_failure, logger
 from cookie_issuer.responses import json_response
 from cookie_issuer.routing import IssuerRouter
@@ -109,6 +123,8 @@ def refresh() -> Response[str]:
             minted = mint_for(runtime, identity, origin)
             extra = []
     except UnauthenticatedError as exc:
+        if exc.reason == REFRESH_REJECTED:
+            return _refused(SIGNED_OUT, exc)  # maybe a stale copy: expire nothing (docstring)
         return _refused(SIGNED_OUT, exc, expire_everything(settings))
     except NotApprovedError as exc:
         return _refused(NOT_APPROVED, exc, expire_everything(settings))

@@ -63,6 +63,18 @@ def test_javascript_names_the_same_routes_and_fragment_key_as_python() -> None:
     assert f"${{AUTH}}{LOGIN_PATH.removeprefix(AUTH_PREFIX)}?{RETURN_PARAM}=" in session
 
 
+def test_tabs_and_worker_renew_under_one_web_lock() -> None:
+    # Two tabs renewing with one rotated refresh token sign each other out: the session module
+    # and the worker must take the SAME lock, and the tab must re-read the session inside it.
+    session = (VIEWER / "src" / "session.js").read_text()
+    worker = (VIEWER / "src" / "sw.js").read_text()
+    assert _const(session, "LOCK") == _const(worker, "LOCK") == "linc-refresh"
+    for source in (session, worker):
+        assert "navigator.locks?.request(LOCK, " in source
+    inside = session.split("await locked(", 1)[1].split("});", 1)[0]
+    assert inside.index('call("GET", "session")') < inside.index('call("POST", "refresh")')
+
+
 def test_worker_never_answers_navigations_or_auth_paths() -> None:
     worker = (VIEWER / "src" / "sw.js").read_text()
     handler = worker.split('addEventListener("fetch"', 1)[1].split("respondWith", 1)[0]

@@ -2,16 +2,18 @@
 // so when they cannot be renewed. Loaded beside stock Neuroglancer (no Neuroglancer code touched).
 // Contract: `startSession()` learns {user, expires} from GET /_auth/session, renews with
 // POST /_auth/refresh at expires - min(300 s, a third of the time left), when the tab becomes
-// visible again past that time, and when the network comes back. 503 or no network keeps the
-// cookies: it retries every 30 s until they expire. 401/403 (signed out, not approved), or an
-// "ended" message from the service worker (sw.js), shows a non-blocking banner, "Your LINC
-// session has ended", whose "Sign in again" saves the CURRENT location.hash where the edge
-// interstitial saves it (edge_auth.return_path.SESSION_STORAGE_KEY) and opens
+// visible again past that time, and when the network comes back; one renewal at a time across
+// tabs and sw.js (Web Lock LOCK), skipped when GET /_auth/session shows a later expiry. 503 or
+// no network keeps the cookies: it retries every 30 s until they expire. 401/403 (signed out,
+// not approved), or an "ended" message from the service worker (sw.js), shows a non-blocking
+// banner, "Your LINC session has ended", whose "Sign in again" saves the CURRENT location.hash
+// where the edge interstitial saves it (edge_auth.return_path.SESSION_STORAGE_KEY) and opens
 // /_auth/login?return=<path+query> (edge_auth.auth_routes.login_url's shape). A page restored
 // from the back/forward cache re-checks the session and reloads (to the edge) when it is over.
 const AUTH = "/_auth/";
 const FRAGMENT_KEY = "linc-edge-auth:fragment";
 const RETRY_S = 30;
+const LOCK = "linc-refresh";
 let expires = 0;
 let due = Infinity; // epoch s of the next renewal
 let timer = 0;
@@ -48,10 +50,18 @@ function failed(status, body) {
   else ended(status, body);
 }
 
+// Every tab sees the same expiry, and the archive rotates the one refresh token with no grace:
+// renew one at a time per browser (a Web Lock shared with sw.js), and not at all when the
+// cookies' expiry has already moved (another tab or the worker renewed while this one waited).
 async function renew() {
-  const [status, body] = await call("POST", "refresh");
+  const [status, body] = await locked(async () => {
+    const seen = await call("GET", "session");
+    return seen[0] === 200 && seen[1].expires > expires ? seen : call("POST", "refresh");
+  });
   status === 200 ? learned(body) : failed(status, body);
 }
+
+const locked = (run) => navigator.locks?.request(LOCK, run) ?? run();
 
 function ended(status, body = {}) {
   clearTimeout(timer);

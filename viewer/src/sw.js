@@ -5,10 +5,12 @@
 // (the edge function must see every page load). For other same-origin GETs it returns the
 // network's answer, except when CloudFront itself refused the signed cookies (403 XML naming
 // MissingKey or AccessDenied without an S3 RequestId; S3's own 403 always has one): then one
-// POST /_auth/refresh, shared by all refused requests in flight, and one retry. When renewal
-// fails it posts {linc: "ended", status, reason} to its pages (they show the banner) and returns
-// the refusal; a renewal is posted as {linc: "renewed", user, expires}.
+// POST /_auth/refresh, shared by all refused requests in flight and serialized with the tabs'
+// renewals by the Web Lock LOCK, and one retry. When renewal fails it posts {linc: "ended",
+// status, reason} to its pages (they show the banner) and returns the refusal; a renewal is
+// posted as {linc: "renewed", user, expires}.
 const AUTH = "/_auth/";
+const LOCK = "linc-refresh";
 const QUIET_MS = 30000; // after a failed renewal, refusals only re-tell the pages for this long
 let refreshing = null; // the one renewal in flight
 let renewedAt = -1; // performance.now() when the last renewal succeeded
@@ -47,7 +49,10 @@ function renew() {
     tell({ linc: "ended", status: 401 });
     return Promise.resolve(false);
   }
-  refreshing ||= fetch(AUTH + "refresh", { method: "POST", credentials: "same-origin" })
+  // One renewal at a time across this worker and every tab (session.js takes the same lock):
+  // the archive rotates the refresh token, so a second renewal must send the first's cookie.
+  const post = () => fetch(AUTH + "refresh", { method: "POST", credentials: "same-origin" });
+  refreshing ||= (navigator.locks?.request(LOCK, post) ?? post())
     .then(async (r) => {
       const body = await r.json().catch(() => ({}));
       if (r.ok) renewedAt = performance.now();
