@@ -33,7 +33,6 @@ from local_stack.cloudfront.distribution import Distribution, load_distribution
 from local_stack.cloudfront.emulator import CloudFrontEmulator
 from local_stack.issuer_api import IssuerApiServer
 from local_stack.keys import DevKeys, generate_dev_keys
-from local_stack.viewer_host import ViewerHost
 from local_stack.samples.assets import SampleAssets, sample_objects
 from local_stack.samples.link import sample_link
 from local_stack.samples.streamlines import (
@@ -41,6 +40,7 @@ from local_stack.samples.streamlines import (
     SampleStreamlines,
     sample_streamlines,
 )
+from local_stack.viewer_host import ViewerHost
 from template_model import ResolvedTemplate, TemplateError, as_string, resolve_template
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
