@@ -26,7 +26,7 @@ lint: venv  ## ruff
 typecheck: venv  ## mypy (strict)
 	$(BIN)/mypy
 
-pytest: venv sam-venv  ## the test suite (installs Debian's Chromium for the browser tests when missing)
+pytest: venv sam-venv viewer  ## the test suite (installs Debian's Chromium for the browser tests when missing)
 	bash scripts/ensure-chromium.sh
 	$(BIN)/pytest
 

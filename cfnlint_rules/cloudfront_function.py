@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 try:
-    from template_model.intrinsics import alternatives, items
+    from template_model.intrinsics import cache_behaviors, items
 except ImportError as exc:  # cfn-lint from another venv cannot see our package
     raise ImportError(
         "cfnlint_rules need the linc-edge-auth package (template_model): run the cfn-lint of "
@@ -43,27 +43,11 @@ def _functions(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]
 
 
 def _associations(template: dict[str, Any]) -> Iterator[tuple[list[str | int], Any]]:
-    for name, res in (template.get("Resources") or {}).items():
-        if not isinstance(res, dict) or res.get("Type") != "AWS::CloudFront::Distribution":
-            continue
-        base = ("Resources", name, "Properties")
-        for config_path, config in alternatives(
-            (res.get("Properties") or {}).get("DistributionConfig"), (*base, "DistributionConfig")
-        ):
-            if not isinstance(config, dict):
-                continue
-            behaviors = [
-                *alternatives(
-                    config.get("DefaultCacheBehavior"), (*config_path, "DefaultCacheBehavior")
-                ),
-                *items(config.get("CacheBehaviors"), (*config_path, "CacheBehaviors")),
-            ]
-            for behavior_path, behavior in behaviors:
-                if isinstance(behavior, dict):
-                    key = "FunctionAssociations"
-                    for path, assoc in items(behavior.get(key), (*behavior_path, key)):
-                        if isinstance(assoc, dict):
-                            yield list(path), assoc
+    for behavior_path, behavior in cache_behaviors(template):
+        key = "FunctionAssociations"
+        for path, assoc in items(behavior.get(key), (*behavior_path, key)):
+            if isinstance(assoc, dict):
+                yield list(path), assoc
 
 
 class _FunctionRule:

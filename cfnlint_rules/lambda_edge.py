@@ -43,6 +43,7 @@ from cfnlint.rules import CloudFormationLintRule, RuleMatch
 try:
     from template_model.intrinsics import (
         alternatives,
+        cache_behaviors,
         intrinsic,
         items,
         reference,
@@ -89,30 +90,13 @@ class _Association:
 
 
 def _associations(template: dict[str, Any]) -> Iterator[_Association]:
-    for name, res in (template.get("Resources") or {}).items():
-        if not isinstance(res, dict) or res.get("Type") != "AWS::CloudFront::Distribution":
-            continue
-        base = ("Resources", name, "Properties")
-        for config_path, config in alternatives(
-            (res.get("Properties") or {}).get("DistributionConfig"), (*base, "DistributionConfig")
-        ):
-            if not isinstance(config, dict):
-                continue
-            behaviors = [
-                *alternatives(
-                    config.get("DefaultCacheBehavior"), (*config_path, "DefaultCacheBehavior")
-                ),
-                *items(config.get("CacheBehaviors"), (*config_path, "CacheBehaviors")),
-            ]
-            for behavior_path, behavior in behaviors:
-                if not isinstance(behavior, dict):
-                    continue
-                key = "LambdaFunctionAssociations"
-                for path, assoc in items(behavior.get(key), (*behavior_path, key)):
-                    if isinstance(assoc, dict) and assoc.get("EventType") in VIEWER_EVENTS:
-                        yield _Association(
-                            list(path), assoc.get("LambdaFunctionARN"), str(assoc["EventType"])
-                        )
+    for behavior_path, behavior in cache_behaviors(template):
+        key = "LambdaFunctionAssociations"
+        for path, assoc in items(behavior.get(key), (*behavior_path, key)):
+            if isinstance(assoc, dict) and assoc.get("EventType") in VIEWER_EVENTS:
+                yield _Association(
+                    list(path), assoc.get("LambdaFunctionARN"), str(assoc["EventType"])
+                )
 
 
 def _resource(template: dict[str, Any], logical_id: Any) -> dict[str, Any] | None:

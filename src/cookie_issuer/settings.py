@@ -13,7 +13,6 @@ ARCHIVE_API_URL required; the redirect URI defaults to VIEWER_ORIGIN + /_auth/ca
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,9 +20,18 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from cookie_issuer.auth_rule import AuthRule, RuleSyntaxError, parse_rule
-from cookie_issuer.errors import MisconfiguredError
+from cookie_issuer.setting_values import (
+    SettingsError,
+    is_loopback,
+    read_bool,
+    read_int,
+    read_secret_id,
+    read_url,
+)
 from edge_auth.auth_routes import CALLBACK_PATH
 from edge_auth.cookie_policy import HASH_ALGORITHMS, HASH_SHA1
+
+__all__ = ["OAuthSettings", "Settings", "SettingsError", "is_loopback", "load_settings"]
 
 ASYMMETRIC_JWT_ALGORITHMS: Final = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
@@ -50,16 +58,6 @@ _HOST: Final = re.compile(
 _COOKIE_NAME: Final = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}")
 _PARAM_NAME: Final = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _BUCKET: Final = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-_TRUE: Final = frozenset({"true", "1", "yes"})
-_FALSE: Final = frozenset({"false", "0", "no"})
-
-
-class SettingsError(MisconfiguredError):
-    """One variable is missing or invalid; `variable` names it."""
-
-    def __init__(self, variable: str, expectation: str):
-        super().__init__(f"issuer misconfigured: {variable} {expectation}")
-        self.variable = variable
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,61 +131,6 @@ class Settings:
         return any(alg in HMAC_JWT_ALGORITHMS for alg in self.jwt_algorithms)
 
 
-def is_loopback(host: str) -> bool:
-    """`localhost` or a loopback IP literal: the only hosts plain http is allowed to."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _url(env: Mapping[str, str], name: str, *, required: bool, origin_only: bool = False) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        if required:
-            raise SettingsError(name, "is required (an https:// URL)")
-        return ""
-    try:
-        parts = urlsplit(value)
-        port = parts.port
-    except ValueError as exc:
-        raise SettingsError(name, f"is not a valid URL: {exc}") from None
-    host = parts.hostname or ""
-    if parts.scheme not in ("https", "http") or not host or parts.username or parts.password:
-        raise SettingsError(name, "must be an https:// URL with a host and no credentials")
-    if parts.scheme == "http" and not is_loopback(host):
-        raise SettingsError(name, "must use https:// (plain http only for localhost/127.0.0.1)")
-    if parts.fragment:
-        raise SettingsError(name, "must not contain a #fragment")
-    if origin_only:
-        if parts.path not in ("", "/") or parts.query:
-            raise SettingsError(name, "must be an origin like https://viewer.example.org (no path)")
-        return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
-    return value
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    value = env.get(name, "").strip().lower()
-    if not value:
-        return default
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise SettingsError(name, f"must be true or false, got {value!r}")
-
-
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    value = env.get(name, "").strip()
-    if not value:
-        return default
-    if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
-        raise SettingsError(name, f"must be a whole number of seconds from {low} to {high}")
-    return int(value)
-
-
 def _algorithms(env: Mapping[str, str]) -> tuple[str, ...]:
     value = env.get("JWT_ALGORITHMS", "").strip()
     if not value:
@@ -221,7 +164,7 @@ def _origins(env: Mapping[str, str]) -> frozenset[str]:
                 "CORS_ALLOWED_ORIGINS", "must list exact origins; '*' cannot carry credentials"
             )
         origins.add(
-            _url(
+            read_url(
                 {"CORS_ALLOWED_ORIGINS": item},
                 "CORS_ALLOWED_ORIGINS",
                 required=True,
@@ -232,7 +175,7 @@ def _origins(env: Mapping[str, str]) -> frozenset[str]:
 
 
 def _jwt_mode(env: Mapping[str, str], algorithms: tuple[str, ...]) -> tuple[str, str]:
-    jwks_url = _url(env, "JWKS_URL", required=False)
+    jwks_url = read_url(env, "JWKS_URL", required=False)
     secret_id = env.get("JWT_KEY_SECRET_ID", "").strip()
     if jwks_url and secret_id:
         raise SettingsError("JWKS_URL", "and JWT_KEY_SECRET_ID are both set; choose one key source")
@@ -275,17 +218,8 @@ def _legacy_domains(
     return tuple(dict.fromkeys(domains))
 
 
-def _secret_id(env: Mapping[str, str], name: str, what: str) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        raise SettingsError(
-            name, f"is required with AUTH_MODE=oauth2: the Secrets Manager id of {what}"
-        )
-    return value
-
-
 def _oauth(env: Mapping[str, str], viewer_origin: str, api_url: str, secure: bool) -> OAuthSettings:
-    provider = _url(env, "OAUTH_PROVIDER_URL", required=True)
+    provider = read_url(env, "OAUTH_PROVIDER_URL", required=True)
     if urlsplit(provider).query:
         raise SettingsError(
             "OAUTH_PROVIDER_URL", "must not have a query (e.g. https://api.lincbrain.org/oauth/)"
@@ -297,7 +231,7 @@ def _oauth(env: Mapping[str, str], viewer_origin: str, api_url: str, secure: boo
             "is required with AUTH_MODE=oauth2: the Client id of the issuer's "
             "Application in the archive's Django admin",
         )
-    redirect_uri = _url(env, "OAUTH_REDIRECT_URI", required=False)
+    redirect_uri = read_url(env, "OAUTH_REDIRECT_URI", required=False)
     if not redirect_uri:
         if not viewer_origin:
             raise SettingsError(
@@ -324,8 +258,10 @@ def _oauth(env: Mapping[str, str], viewer_origin: str, api_url: str, secure: boo
     return OAuthSettings(
         provider_url=provider.rstrip("/") + "/",
         client_id=client_id,
-        client_secret_id=_secret_id(env, "OAUTH_CLIENT_SECRET_ID", "the OAuth2 client secret"),
-        sealing_key_secret_id=_secret_id(env, "SEALING_KEY_SECRET_ID", "the cookie sealing key"),
+        client_secret_id=read_secret_id(env, "OAUTH_CLIENT_SECRET_ID", "the OAuth2 client secret"),
+        sealing_key_secret_id=read_secret_id(
+            env, "SEALING_KEY_SECRET_ID", "the cookie sealing key"
+        ),
         redirect_uri=redirect_uri,
     )
 
@@ -359,7 +295,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         raise SettingsError("AUTH_MODE", f"must be oauth2 or jwt, got {mode!r}")
     algorithms = _algorithms(env)
     jwks_url, jwt_secret = _jwt_mode(env, algorithms)
-    api_url = _url(env, "ARCHIVE_API_URL", required=False).rstrip("/")
+    api_url = read_url(env, "ARCHIVE_API_URL", required=False).rstrip("/")
     if not (jwks_url or jwt_secret or api_url):
         raise SettingsError(
             "ARCHIVE_API_URL",
@@ -373,15 +309,15 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         rule = parse_rule(env.get("AUTH_RULE", "").strip())
     except RuleSyntaxError as exc:
         raise SettingsError("AUTH_RULE", str(exc)) from None
-    viewer_origin = _url(env, "VIEWER_ORIGIN", required=False, origin_only=True)
-    cookie_secure = _bool(env, "COOKIE_SECURE", True)
+    viewer_origin = read_url(env, "VIEWER_ORIGIN", required=False, origin_only=True)
+    cookie_secure = read_bool(env, "COOKIE_SECURE", True)
     oauth = _oauth(env, viewer_origin, api_url, cookie_secure) if mode == AUTH_MODE_OAUTH2 else None
     return Settings(
         viewer_origin=viewer_origin or None,
         key_pair_id=key_pair_id,
         signing_key_secret_id=signing_secret,
         hash_algorithm=hash_algorithm,
-        cookie_ttl_seconds=_int(
+        cookie_ttl_seconds=read_int(
             env,
             "COOKIE_TTL_SECONDS",
             DEFAULT_COOKIE_TTL_SECONDS,
@@ -389,22 +325,22 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             MAX_COOKIE_TTL_SECONDS,
         ),
         cookie_domain=cookie_domain,
-        cookie_persistent=_bool(env, "COOKIE_PERSISTENT", False),
+        cookie_persistent=read_bool(env, "COOKIE_PERSISTENT", False),
         cookie_secure=cookie_secure,
-        archive_login_url=_url(env, "ARCHIVE_LOGIN_URL", required=mode == AUTH_MODE_JWT),
+        archive_login_url=read_url(env, "ARCHIVE_LOGIN_URL", required=mode == AUTH_MODE_JWT),
         archive_login_next_param=next_param,
-        archive_logout_url=_url(env, "ARCHIVE_LOGOUT_URL", required=False) or None,
+        archive_logout_url=read_url(env, "ARCHIVE_LOGOUT_URL", required=False) or None,
         archive_api_url=api_url or None,
         jwks_url=jwks_url or None,
         jwt_key_secret_id=jwt_secret or None,
         jwt_issuer=env.get("JWT_ISSUER", "").strip() or None,
         jwt_audience=env.get("JWT_AUDIENCE", "").strip() or None,
         jwt_algorithms=algorithms,
-        jwt_leeway_seconds=_int(env, "JWT_LEEWAY_SECONDS", 30, 0, MAX_JWT_LEEWAY_SECONDS),
+        jwt_leeway_seconds=read_int(env, "JWT_LEEWAY_SECONDS", 30, 0, MAX_JWT_LEEWAY_SECONDS),
         session_cookie_name=session_cookie,
         auth_rule=rule,
         cors_allowed_origins=_origins(env),
-        secrets_cache_seconds=_int(
+        secrets_cache_seconds=read_int(
             env, "SECRETS_CACHE_SECONDS", DEFAULT_SECRETS_CACHE_SECONDS, 1, 86_400
         ),
         links_bucket=_bucket(env, "LINKS_BUCKET"),

@@ -13,6 +13,8 @@ decodes it: the same long form), none of which needs parameter values:
 - `alternatives(node, path)` / `items(node, path)`: each value a fragment (or each item of a list)
   can take across `Fn::If` branches, with its path, `AWS::NoValue` dropped: for checks that must
   hold whatever the conditions turn out to be (the cfn-lint rules).
+- `cache_behaviors(template)`: every cache behavior of every CloudFront distribution (the default
+  and each of CacheBehaviors, in every `Fn::If` branch), with its path.
 - `as_string(value)`: a scalar as CloudFormation turns it into a string (true -> "true").
 """
 
@@ -146,6 +148,26 @@ def items(node: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
         if isinstance(value, list):
             for index, item in enumerate(value):
                 yield from alternatives(item, (*list_path, index))
+
+
+def cache_behaviors(template: dict[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Each behavior of each `AWS::CloudFront::Distribution`, whatever the conditions turn out."""
+    for name, res in (template.get("Resources") or {}).items():
+        if not isinstance(res, dict) or res.get("Type") != "AWS::CloudFront::Distribution":
+            continue
+        base = ("Resources", name, "Properties", "DistributionConfig")
+        for config_path, config in alternatives(
+            (res.get("Properties") or {}).get("DistributionConfig"), base
+        ):
+            if not isinstance(config, dict):
+                continue
+            default = config.get("DefaultCacheBehavior")
+            for path, behavior in (
+                *alternatives(default, (*config_path, "DefaultCacheBehavior")),
+                *items(config.get("CacheBehaviors"), (*config_path, "CacheBehaviors")),
+            ):
+                if isinstance(behavior, dict):
+                    yield path, behavior
 
 
 def as_string(value: Any) -> str:

@@ -16,6 +16,7 @@ VIEWER_HOST to 127.0.0.1 and accepts the stack's self-signed certificate. `brows
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -33,9 +34,11 @@ from local_stack.browser import CHROMIUM, CHROMIUM_ARGS, resolver_args
 REPO = Path(__file__).resolve().parents[2]
 
 
+@functools.cache
 def _ensure_viewer_build() -> None:
-    if not (REPO / "viewer/dist/index.html").is_file():
-        subprocess.run(["bash", str(REPO / "viewer/build.sh")], check=True)
+    # Always ask build.sh: it is cached on a hash of its inputs and returns at once when dist is
+    # current, whereas "index.html exists" let a stale dist (no sw.js) fail the session tests.
+    subprocess.run(["bash", str(REPO / "viewer/build.sh")], check=True)
 
 
 @pytest.fixture(scope="session")

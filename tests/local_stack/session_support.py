@@ -19,7 +19,8 @@ from typing import Any, Final
 
 import numpy as np
 
-from tests.local_stack.client import aws_client, grey_levels, stats
+from tests.local_stack.browser_support import poll_rendered
+from tests.local_stack.client import aws_client, stats
 
 SLABS: Final = 8
 SLAB_DEPTH: Final = 8
@@ -118,14 +119,7 @@ class PageData:
 
 def rendered_levels(page: Any, seconds: float = 25) -> int:
     """Grey levels in the middle of the slice panel, polled until data shows (or `seconds`)."""
-    deadline = time.monotonic() + seconds
-    levels = 0
-    while time.monotonic() < deadline:
-        page.wait_for_timeout(700)
-        levels = grey_levels(page.screenshot(), (300, 200, 700, 500))
-        if levels >= 8:
-            break
-    return levels
+    return poll_rendered(page, seconds, poll_ms=700)
 
 
 def network_log(info: dict[str, Any]) -> list[dict[str, Any]]:

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from tests.local_stack.browser_support import LAYER_ITEM, sign_in, track_navigations, wait_rendered
 from tests.local_stack.client import (
     data_entries,
-    grey_levels,
     http,
     image_state,
     link,
@@ -25,32 +25,6 @@ from tests.local_stack.client import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-LAYER_ITEM = ".neuroglancer-layer-item"
-
-
-def _track_navigations(page: Any) -> list[str]:
-    urls: list[str] = []
-    page.on("framenavigated", lambda frame: frame == page.main_frame and urls.append(frame.url))
-    return urls
-
-
-def _sign_in(page: Any, username: str) -> None:
-    page.wait_for_selector("#username", timeout=20_000)
-    page.fill("#username", username)
-    page.click("#sign-in")
-
-
-def _wait_rendered(page: Any) -> int:
-    """Grey levels in the middle of the slice panel, polled until data shows (or 20 s)."""
-    page.wait_for_selector(LAYER_ITEM, timeout=30_000)
-    deadline = time.monotonic() + 20
-    levels = 0
-    while time.monotonic() < deadline:
-        page.wait_for_timeout(1000)
-        levels = grey_levels(page.screenshot(), (300, 200, 700, 500))
-        if levels >= 8:
-            break
-    return levels
 
 
 def _data_once_fetched(info: dict[str, Any], seconds: float = 30) -> list[Any]:
@@ -99,11 +73,11 @@ def test_large_shared_link_survives_login_and_renders(
     assert len(json.dumps(state, separators=(",", ":"))) >= 16_384
     reset_stats(local_stack)
     page = browser_context.new_page()
-    navigations = _track_navigations(page)
+    navigations = track_navigations(page)
     page.goto(url)
     page.wait_for_url(local_stack["archive_login_url"] + "**", timeout=20_000)
-    _sign_in(page, "alice")
-    levels = _wait_rendered(page)
+    sign_in(page, "alice")
+    levels = wait_rendered(page)
 
     # The fragment the callback restores is byte-identical to the shared link's.
     assert _fragment(_restored(navigations, local_stack["viewer_url"])) == _fragment(url)
@@ -131,7 +105,7 @@ def test_not_approved_user_gets_the_page_and_no_cookies(
     page = browser_context.new_page()
     page.goto(link(local_stack, image_state(local_stack)))
     page.wait_for_url(local_stack["archive_login_url"] + "**", timeout=20_000)
-    _sign_in(page, "bob")
+    sign_in(page, "bob")
     page.wait_for_url("**/_auth/callback*", timeout=20_000)
     assert "not approved" in page.content().lower()
     names = {c["name"] for c in browser_context.cookies()}
@@ -147,7 +121,7 @@ def test_logout_closes_data_and_next_load_goes_round_trip(
     url = link(local_stack, image_state(local_stack))
     page.goto(url)
     page.wait_for_url(local_stack["archive_login_url"] + "**", timeout=20_000)
-    _sign_in(page, "alice")
+    sign_in(page, "alice")
     page.wait_for_selector(LAYER_ITEM, timeout=30_000)
     chunk = local_stack["viewer_url"] + local_stack["assets"]["zarr"].lstrip("/") + "0/0.0.0"
     # The context's request API sends exactly the browser's cookies for the URL.
@@ -174,7 +148,7 @@ def test_cookie_expiring_within_refresh_margin_is_refreshed(
     # Signed in at the archive, and holding cookies that expire in 5 minutes (margin: 10).
     page.goto(url)
     page.wait_for_url(local_stack["archive_login_url"] + "**", timeout=20_000)
-    _sign_in(page, "alice")
+    sign_in(page, "alice")
     page.wait_for_selector(LAYER_ITEM, timeout=30_000)
     viewer = local_stack["viewer_url"]
     short = mint(local_stack, expires_in=300)
@@ -182,7 +156,7 @@ def test_cookie_expiring_within_refresh_margin_is_refreshed(
     reset_stats(local_stack)
     page.close()  # a new tab: same-URL navigations in one tab are fragment-only (no request)
     page = browser_context.new_page()
-    navigations = _track_navigations(page)
+    navigations = track_navigations(page)
     page.goto(url)
     page.wait_for_selector(LAYER_ITEM, timeout=30_000)
     page.wait_for_timeout(1000)
@@ -216,8 +190,8 @@ def test_short_link_to_a_64_kb_state_opens_the_same_view_after_sign_in(
     page = browser_context.new_page()
     page.goto(short)
     page.wait_for_url(info["archive_login_url"] + "**", timeout=20_000)
-    _sign_in(page, "alice")
-    assert _wait_rendered(page) >= 8, "the image layer did not render (blank panel)"
+    sign_in(page, "alice")
+    assert wait_rendered(page) >= 8, "the image layer did not render (blank panel)"
     shown = page.evaluate("() => viewer.state.toJSON()")
     assert [layer["name"] for layer in shown["layers"]] == ["brain", "notes"]
     notes = next(layer for layer in shown["layers"] if layer["name"] == "notes")

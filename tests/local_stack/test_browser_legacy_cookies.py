@@ -18,14 +18,10 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.local_stack.browser_support import LAYER_ITEM
+from tests.local_stack.browser_support import sign_in as _sign_in
 from tests.local_stack.client import chunk_url, image_state, link, mint, reset_stats, stats
-from tests.local_stack.test_browser_flow import (
-    LAYER_ITEM,
-    _data_once_fetched,
-    _is_chunk,
-    _sign_in,
-    any_runtime_stack,
-)
+from tests.local_stack.test_browser_flow import _data_once_fetched, _is_chunk, any_runtime_stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 __all__ = ["any_runtime_stack"]  # the fixture: Lambda@Edge and the CloudFront Function

@@ -4,40 +4,15 @@ and the JWT mode's round trip on a second stack (`--auth-mode jwt`)."""
 from __future__ import annotations
 
 import json
-import time
 import urllib.parse
 from typing import Any
 
 import pytest
 
-from tests.local_stack.client import grey_levels, image_state, link, reset_stats, stats
+from tests.local_stack.browser_support import LAYER_ITEM, sign_in, track_navigations, wait_rendered
+from tests.local_stack.client import image_state, link, reset_stats, stats
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-LAYER_ITEM = ".neuroglancer-layer-item"
-
-
-def _navigations(page: Any) -> list[str]:
-    urls: list[str] = []
-    page.on("framenavigated", lambda frame: frame == page.main_frame and urls.append(frame.url))
-    return urls
-
-
-def _sign_in(page: Any, username: str) -> None:
-    page.wait_for_selector("#username", timeout=20_000)
-    page.fill("#username", username)
-    page.click("#sign-in")
-
-
-def _rendered(page: Any) -> int:
-    page.wait_for_selector(LAYER_ITEM, timeout=30_000)
-    deadline = time.monotonic() + 20
-    levels = 0
-    while time.monotonic() < deadline:
-        page.wait_for_timeout(1000)
-        levels = grey_levels(page.screenshot(), (300, 200, 700, 500))
-        if levels >= 8:
-            break
-    return levels
 
 
 def _requests(page: Any) -> list[str]:
@@ -76,12 +51,12 @@ def test_64_kb_link_through_the_oauth_provider_is_byte_identical_and_renders(
     assert local_stack["auth_mode"] == "oauth2"
     url = _big_link(local_stack)
     page = browser_context.new_page()
-    navigations = _navigations(page)
+    navigations = track_navigations(page)
     requests = _requests(page)
     page.goto(url)
     page.wait_for_url(local_stack["archive_login_url"] + "**", timeout=20_000)
-    _sign_in(page, "alice")
-    assert _rendered(page) >= 8, "the image layer did not render (blank panel)"
+    sign_in(page, "alice")
+    assert wait_rendered(page) >= 8, "the image layer did not render (blank panel)"
     assert _restored_fragment(navigations, local_stack["viewer_url"]) == (
         urllib.parse.urlsplit(url).fragment
     )
@@ -106,7 +81,7 @@ def test_browser_with_an_archive_session_sees_no_form(
 ) -> None:
     page = browser_context.new_page()
     page.goto(local_stack["archive_login_url"])
-    _sign_in(page, "alice")
+    sign_in(page, "alice")
     page.wait_for_load_state()
     reset_stats(local_stack)
     requests = _requests(page)
@@ -127,7 +102,7 @@ def test_denied_consent_is_a_clear_page_without_cookies(
     page = browser_context.new_page()
     page.goto(link(info, image_state(info)))
     page.wait_for_url(info["archive_login_url"] + "**", timeout=20_000)
-    _sign_in(page, "alice")
+    sign_in(page, "alice")
     page.wait_for_selector("input[type=submit][value=Cancel], button:has-text('Cancel')")
     page.click("input[type=submit][value=Cancel], button:has-text('Cancel')")
     page.wait_for_url("**/_auth/callback**", timeout=20_000)
@@ -147,12 +122,12 @@ def test_jwt_mode_round_trip_still_works(
     assert info["auth_mode"] == "jwt"
     url = _big_link(info)
     page = browser_context.new_page()
-    navigations = _navigations(page)
+    navigations = track_navigations(page)
     requests = _requests(page)
     page.goto(url)
     page.wait_for_url(info["archive_login_url"] + "**", timeout=20_000)
-    _sign_in(page, "alice")
-    assert _rendered(page) >= 8, "the image layer did not render (blank panel)"
+    sign_in(page, "alice")
+    assert wait_rendered(page) >= 8, "the image layer did not render (blank panel)"
     assert not any("/oauth/" in u for u in requests)
     assert (
         _restored_fragment(navigations, info["viewer_url"]) == urllib.parse.urlsplit(url).fragment

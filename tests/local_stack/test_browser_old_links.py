@@ -10,14 +10,9 @@ from typing import Any
 
 import pytest
 
+from tests.local_stack.browser_support import sign_in, track_navigations, wait_rendered
 from tests.local_stack.client import http, image_state, link, reset_stats, stats
-from tests.local_stack.test_browser_flow import (
-    _restored,
-    _sign_in,
-    _track_navigations,
-    _wait_rendered,
-    any_runtime_stack,
-)
+from tests.local_stack.test_browser_flow import _restored, any_runtime_stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 __all__ = ["any_runtime_stack"]  # the fixture: Lambda@Edge and the CloudFront Function
@@ -44,11 +39,11 @@ def test_old_link_with_64_kb_state_opens_the_viewer_after_sign_in(
     reset_stats(info)
 
     page = browser_context.new_page()
-    navigations = _track_navigations(page)
+    navigations = track_navigations(page)
     page.goto(old_link)
     page.wait_for_url(info["archive_login_url"] + "**", timeout=30_000)
-    _sign_in(page, "alice")
-    assert _wait_rendered(page) >= 8, "the image layer did not render (blank panel)"
+    sign_in(page, "alice")
+    assert wait_rendered(page) >= 8, "the image layer did not render (blank panel)"
 
     restored = _restored(navigations, info["viewer_url"])
     assert urllib.parse.urlsplit(restored).path == "/"

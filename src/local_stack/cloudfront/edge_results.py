@@ -5,6 +5,9 @@ violations (empty when CloudFront would accept the result). CloudFront answers 5
 them in production; the emulator does the same, and the tests use the same checks, so a result
 that passes here is one CloudFront would take.
 
+`generated_response(result)` is what CloudFront sends for a generated response: (status,
+headers as given, body decoded from text or base64).
+
 `check_function_result(original, result)` does the same for a CloudFront Function (integer
 `statusCode`, only the documented response fields, `{value}` headers, body a string or
 `{data, encoding}`).
@@ -18,6 +21,7 @@ Rules (AWS Lambda@Edge docs, "Lambda@Edge event structure", "Restrictions on edg
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Final
 
 MAX_GENERATED_RESPONSE_BYTES: Final = 40 * 1024
@@ -183,3 +187,15 @@ def check_function_result(original: dict[str, Any], result: Any) -> list[str]:
         if size > MAX_FUNCTION_RESPONSE_BYTES:
             problems.append("response: headers and body exceed 40 KB")
     return problems
+
+
+def generated_response(result: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+    headers = [
+        (e.get("key", n), e["value"])
+        for n, entries in result.get("headers", {}).items()
+        for e in entries
+    ]
+    body = result.get("body", "")
+    if result.get("bodyEncoding") == "base64":
+        return int(result["status"]), headers, base64.b64decode(body)
+    return int(result["status"]), headers, body.encode("utf-8")

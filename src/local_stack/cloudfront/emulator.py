@@ -32,9 +32,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -44,23 +43,28 @@ from local_stack.cloudfront.distribution import CacheBehavior, Distribution, Ori
 from local_stack.cloudfront.edge_results import (
     check_function_result,
     check_viewer_request_result,
+    generated_response,
 )
-from local_stack.cloudfront.function_runtime import FunctionError, FunctionHost, function_event
+from local_stack.cloudfront.function_runtime import (
+    FunctionError,
+    FunctionHost,
+    forwarded_request,
+    function_event,
+    function_response,
+)
+from local_stack.cloudfront.issuer_origin import call_issuer
+from local_stack.cloudfront.request_stats import Stats
 from local_stack.cloudfront.s3_origin import fetch_object
 from local_stack.cloudfront.signed_cookies import ERROR_XML, SignedCookieVerifier, is_signed_url
 from local_stack.http_server import BackgroundHTTPService
 from local_stack.lambda_events import (
     BadLambdaResponse,
     LocalFunction,
-    http_api_event,
-    http_api_response,
     viewer_request_event,
 )
 
 MAX_URI_AND_QUERY_BYTES: Final = 8192
-REQUEST_LOG_SIZE: Final = 5000
 DISTRIBUTION_ID: Final = "ELOCALSTACK0001"
-ISSUER_API_DOMAIN: Final = "localapi.execute-api.us-east-1.amazonaws.com"
 STATS_PATH: Final = "/_local/stats"
 XML_TYPE: Final = "application/xml"
 #: Hop-by-hop and CloudFront-owned headers never copied from an origin answer.
@@ -82,27 +86,6 @@ _UNKNOWN_HOST_PAGE: Final = (
 
 def _xml_error(code: str, message: str) -> bytes:
     return ERROR_XML.format(code=code, message=message).encode("utf-8")
-
-
-@dataclass
-class Stats:
-    requests: int = 0
-    edge_invocations: int = 0
-    issuer_invocations: int = 0
-    data_requests: int = 0
-    data_edge_invocations: int = 0
-    log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_SIZE))
-
-    def as_json(self, verifier_checks: int) -> dict[str, Any]:
-        return {
-            "requests": self.requests,
-            "edge_invocations": self.edge_invocations,
-            "issuer_invocations": self.issuer_invocations,
-            "data_requests": self.data_requests,
-            "data_edge_invocations": self.data_edge_invocations,
-            "signature_checks": verifier_checks,
-            "log": list(self.log),
-        }
 
 
 @dataclass(frozen=True)
@@ -295,7 +278,7 @@ class CloudFrontEmulator(BackgroundHTTPService):
                     "The Lambda function returned an invalid response: " + "; ".join(problems),
                 ), True
             if "status" in result:
-                return self._generated(result), True
+                return Answer(*generated_response(result)), True
             path, query = result["uri"], result.get("querystring", "")
             headers = [
                 (e.get("key", n), e["value"])
@@ -334,30 +317,11 @@ class CloudFrontEmulator(BackgroundHTTPService):
                 "The CloudFront function returned an invalid result: " + "; ".join(problems),
             )
         if "statusCode" in result:
-            return _function_answer(result)
-        return (
-            result["uri"],
-            _function_query(result.get("querystring", {})),
-            _function_headers(result),
-        )
+            return Answer(*function_response(result))
+        return forwarded_request(result)
 
     def _error(self, status: int, code: str, message: str) -> Answer:
         return Answer(status, [("Content-Type", XML_TYPE)], _xml_error(code, message))
-
-    def _generated(self, result: dict[str, Any]) -> Answer:
-        headers = [
-            (e.get("key", n), e["value"])
-            for n, entries in result.get("headers", {}).items()
-            for e in entries
-        ]
-        body = result.get("body", "")
-        if result.get("bodyEncoding") == "base64":
-            import base64
-
-            data = base64.b64decode(body)
-        else:
-            data = body.encode("utf-8")
-        return Answer(int(result["status"]), headers, data)
 
     def _issuer(
         self,
@@ -370,29 +334,17 @@ class CloudFrontEmulator(BackgroundHTTPService):
         client_ip: str,
     ) -> Answer:
         assert origin.handler is not None
-        host = next((v for n, v in headers if n.lower() == "host"), "")
-        # Managed-AllViewerExceptHostHeader: every viewer header but Host, plus CloudFront's own.
-        forwarded = [(n, v) for n, v in headers if n.lower() != "host"]
-        forwarded += [
-            ("Host", ISSUER_API_DOMAIN),
-            ("X-Forwarded-For", client_ip),
-            ("X-Forwarded-Host", host),
-            ("X-Forwarded-Proto", "https"),
-            ("Via", "1.1 local.cloudfront.net (CloudFront)"),
-        ]
-        event = http_api_event(
-            api_domain=ISSUER_API_DOMAIN,
-            method=method,
-            path=path,
-            raw_query=query,
-            headers=forwarded,
-            source_ip=client_ip,
-            body=body,
-            routes=origin.routes,
-        )
-        result = LocalFunction.get(origin.handler, serial=True).invoke(event)
         try:
-            status, answer_headers, data = http_api_response(result)
+            status, answer_headers, data = call_issuer(
+                origin.handler,
+                origin.routes,
+                method=method,
+                path=path,
+                query=query,
+                headers=headers,
+                body=body,
+                client_ip=client_ip,
+            )
         except BadLambdaResponse as exc:
             return self._error(502, "BadGateway", str(exc))
         return Answer(status, answer_headers, data)
@@ -405,49 +357,6 @@ class CloudFrontEmulator(BackgroundHTTPService):
         out.append(("Via", "1.1 local.cloudfront.net (CloudFront)"))
         out.append(("Server", "AmazonS3"))
         return Answer(status, out, data, length)
-
-
-def _values(field: dict[str, Any]) -> list[str]:
-    return [m["value"] for m in field.get("multiValue") or [field]]
-
-
-def _function_query(querystring: dict[str, Any]) -> str:
-    return "&".join(f"{name}={v}" for name, field in querystring.items() for v in _values(field))
-
-
-def _function_headers(request: dict[str, Any]) -> list[tuple[str, str]]:
-    headers = [(n, v) for n, field in request.get("headers", {}).items() for v in _values(field)]
-    cookies = [
-        f"{n}={v}" for n, field in request.get("cookies", {}).items() for v in _values(field)
-    ]
-    return headers + ([("Cookie", "; ".join(cookies))] if cookies else [])
-
-
-def _header_case(name: str) -> str:
-    # CloudFront Functions: "the first letter of each word in header names is capitalized".
-    return "-".join(word[:1].upper() + word[1:] for word in name.split("-"))
-
-
-def _function_answer(result: dict[str, Any]) -> Answer:
-    headers = [
-        (_header_case(n), v)
-        for n, field in result.get("headers", {}).items()
-        for v in _values(field)
-    ]
-    for name, cookie in result.get("cookies", {}).items():
-        attributes = f"; {cookie['attributes']}" if cookie.get("attributes") else ""
-        headers.append(("Set-Cookie", f"{name}={cookie['value']}{attributes}"))
-    body = result.get("body", "")
-    if isinstance(body, dict):
-        if body.get("encoding") == "base64":
-            import base64
-
-            data = base64.b64decode(body["data"])
-        else:
-            data = body["data"].encode("utf-8")
-    else:
-        data = (body or "").encode("utf-8")
-    return Answer(int(result["statusCode"]), headers, data)
 
 
 def _make_request_handler(emulator: CloudFrontEmulator) -> type[BaseHTTPRequestHandler]:

@@ -17,10 +17,15 @@ Contract:
   CloudFront's FunctionSizeLimitExceeded); `invoke(event, now=None)` returns what the
   function returned (Date.now() pinned to `now` seconds when given) or raises FunctionError;
   `bench(events, rounds, now)` times the handler in Node's own loop (ns per event).
+- What CloudFront makes of a function's result: `function_response(result)` for a generated
+  response (status, headers in CloudFront's capitalization, Set-Cookie from `cookies`, body
+  text or base64), `forwarded_request(result)` for a request let through (uri, query, headers
+  with the cookies joined back into one `Cookie` header).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -181,3 +186,50 @@ class FunctionHost:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _values(field: dict[str, Any]) -> list[str]:
+    return [m["value"] for m in field.get("multiValue") or [field]]
+
+
+def _query(querystring: dict[str, Any]) -> str:
+    return "&".join(f"{name}={v}" for name, field in querystring.items() for v in _values(field))
+
+
+def _headers(request: dict[str, Any]) -> list[tuple[str, str]]:
+    headers = [(n, v) for n, field in request.get("headers", {}).items() for v in _values(field)]
+    cookies = [
+        f"{n}={v}" for n, field in request.get("cookies", {}).items() for v in _values(field)
+    ]
+    return headers + ([("Cookie", "; ".join(cookies))] if cookies else [])
+
+
+def _header_case(name: str) -> str:
+    # CloudFront Functions: "the first letter of each word in header names is capitalized".
+    return "-".join(word[:1].upper() + word[1:] for word in name.split("-"))
+
+
+def function_response(result: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+    """A function's generated response as (status, headers, body), as CloudFront sends it."""
+    headers = [
+        (_header_case(n), v)
+        for n, field in result.get("headers", {}).items()
+        for v in _values(field)
+    ]
+    for name, cookie in result.get("cookies", {}).items():
+        attributes = f"; {cookie['attributes']}" if cookie.get("attributes") else ""
+        headers.append(("Set-Cookie", f"{name}={cookie['value']}{attributes}"))
+    body = result.get("body", "")
+    if isinstance(body, dict):
+        if body.get("encoding") == "base64":
+            data = base64.b64decode(body["data"])
+        else:
+            data = body["data"].encode("utf-8")
+    else:
+        data = (body or "").encode("utf-8")
+    return int(result["statusCode"]), headers, data
+
+
+def forwarded_request(result: dict[str, Any]) -> tuple[str, str, list[tuple[str, str]]]:
+    """The request a function let through (possibly changed): (uri, query string, headers)."""
+    return result["uri"], _query(result.get("querystring", {})), _headers(result)
