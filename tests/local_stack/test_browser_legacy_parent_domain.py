@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
+from tests.local_stack.browser_support import LAYER_ITEM
 from tests.local_stack.client import mint, stats
 from tests.local_stack.conftest import PARENT_DOMAIN, VIEWER_HOST
-from tests.local_stack.test_browser_flow import LAYER_ITEM, _data_once_fetched, _is_chunk
+from tests.local_stack.test_browser_flow import _data_once_fetched, _is_chunk
 from tests.local_stack.test_browser_legacy_cookies import legacy_cookies, open_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
