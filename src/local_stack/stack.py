@@ -8,7 +8,7 @@ with the archive's OAuth2 provider: it migrates while the rest starts), the Clou
 OAuth2 client (its secret into local Secrets Manager), configures the in-process issuer with the
 environment the template gives IssuerFunction (resolved through `template_model` with the local
 parameter values and resource ids: OAuth2 mode by default, its redirect URI the emulator's
-plain-http loopback callback; `auth_mode="jwt"` runs the archive's session JWT instead) plus
+plain-http loopback callback, or `https://NAME:PORT` with `viewer_host`; `auth_mode="jwt"` runs the archive's session JWT instead) plus
 `LOCAL_ISSUER_OVERRIDES`, and writes `stack.json` (format: docs/local-stack.md).
 `stop()` stops everything. A busy port raises `PortBusyError` naming the option to change.
 """
@@ -207,7 +207,8 @@ class LocalStack:
             viewer_local = viewer_public = self.viewer_host.origin
         deployment = Deployment(viewer_local, ASSET_BUCKET, data_prefixes(self.distribution))
         link = sample_link(deployment, assets, tracts)
-        # The redirect URI the browser can follow here: the emulator has no TLS.
+        # The redirect URI the browser can follow here: plain http on localhost (no TLS), or
+        # https on the named viewer host.
         self.oauth_client = client = OAuthClient.new(
             viewer_local + CALLBACK_PATH, cfg.oauth_skip_authorization
         )
