@@ -8,7 +8,8 @@ with the archive's OAuth2 provider: it migrates while the rest starts), the Clou
 OAuth2 client (its secret into local Secrets Manager), configures the in-process issuer with the
 environment the template gives IssuerFunction (resolved through `template_model` with the local
 parameter values and resource ids: OAuth2 mode by default, its redirect URI the emulator's
-plain-http loopback callback, or `https://NAME:PORT` with `viewer_host`; `auth_mode="jwt"` runs the archive's session JWT instead) plus
+plain-http loopback callback, or `https://NAME:PORT` with `viewer_host`; `auth_mode="jwt"`
+runs the archive's session JWT instead) plus
 `LOCAL_ISSUER_OVERRIDES`, and writes `stack.json` (format: docs/local-stack.md).
 `stop()` stops everything. A busy port raises `PortBusyError` naming the option to change.
 """
