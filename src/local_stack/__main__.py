@@ -99,6 +99,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="TESTS ONLY: cookies live SECONDS (10 to 899, below the template minimum) and the "
         "edge renews at a third of that; for browser tests of cookie renewal",
     )
+    parser.add_argument(
+        "--viewer-host",
+        default=None,
+        metavar="NAME",
+        help="also serve the viewer as https://NAME:PORT (the template's ViewerDomain, a "
+        "self-signed certificate; the browser maps NAME to 127.0.0.1 itself, e.g. Chromium's "
+        "--host-resolver-rules): for cookies on a parent domain of NAME",
+    )
+    parser.add_argument(
+        "--viewer-host-port",
+        type=int,
+        default=0,
+        help="the port of --viewer-host (default 0: any free port)",
+    )
+    parser.add_argument(
+        "--legacy-cookie-domains",
+        default=defaults.legacy_cookie_domains,
+        metavar="DOMAINS",
+        help="the template's LegacyCookieDomains: parent domains where the issuer expires the "
+        "archive's old CloudFront cookies (with --viewer-host, e.g. linc.test)",
+    )
     parser.add_argument("--verbose", action="store_true", help="issuer logs at INFO")
     parser.add_argument(
         "--ask-consent",
@@ -163,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
         oauth_skip_authorization=not args.ask_consent,
         auth_mode=args.auth_mode,
         test_only_cookie_ttl_seconds=args.test_only_cookie_ttl,
+        viewer_host=args.viewer_host,
+        viewer_host_port=args.viewer_host_port,
+        legacy_cookie_domains=args.legacy_cookie_domains,
     )
     stack = LocalStack(config)
     stopping = threading.Event()

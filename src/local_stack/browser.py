@@ -18,3 +18,9 @@ CHROMIUM_ARGS: Final = [
     "--use-angle=swiftshader",
     "--enable-unsafe-swiftshader",
 ]
+
+
+def resolver_args(*names: str) -> list[str]:
+    """Chromium resolves each of `names` to 127.0.0.1 without DNS (a `--viewer-host` stack)."""
+    rules = ", ".join(f"MAP {name} 127.0.0.1" for name in names)
+    return [f"--host-resolver-rules={rules}"] if names else []

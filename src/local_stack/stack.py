@@ -8,7 +8,8 @@ with the archive's OAuth2 provider: it migrates while the rest starts), the Clou
 OAuth2 client (its secret into local Secrets Manager), configures the in-process issuer with the
 environment the template gives IssuerFunction (resolved through `template_model` with the local
 parameter values and resource ids: OAuth2 mode by default, its redirect URI the emulator's
-plain-http loopback callback; `auth_mode="jwt"` runs the archive's session JWT instead) plus
+plain-http loopback callback, or `https://NAME:PORT` with `viewer_host`; `auth_mode="jwt"`
+runs the archive's session JWT instead) plus
 `LOCAL_ISSUER_OVERRIDES`, and writes `stack.json` (format: docs/local-stack.md).
 `stop()` stops everything. A busy port raises `PortBusyError` naming the option to change.
 """
@@ -40,6 +41,7 @@ from local_stack.samples.streamlines import (
     SampleStreamlines,
     sample_streamlines,
 )
+from local_stack.viewer_host import ViewerHost
 from template_model import ResolvedTemplate, TemplateError, as_string, resolve_template
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[2]
@@ -98,6 +100,11 @@ class StackConfig:
     auth_mode: str = "oauth2"
     #: Tests only: cookie lifetime below the template minimum (`local_stack.test_lifetimes`).
     test_only_cookie_ttl_seconds: int | None = None
+    #: A viewer host name with a parent domain (`viewer_host.ViewerHost`), served over TLS too.
+    viewer_host: str | None = None
+    viewer_host_port: int = 0
+    #: The template's LegacyCookieDomains (switch-over), e.g. "linc.test" with that host.
+    legacy_cookie_domains: str = ""
 
 
 def _check_port(port: int, option: str) -> None:
@@ -142,6 +149,7 @@ class LocalStack:
         self.issuer_api: IssuerApiServer | None = None
         self.distribution: Distribution | None = None
         self.description: dict[str, Any] = {}
+        self.viewer_host: ViewerHost | None = None
 
     # -- lifecycle ----------------------------------------------------------------------
     def start(self) -> dict[str, Any]:
@@ -164,6 +172,9 @@ class LocalStack:
     def _start(self) -> dict[str, Any]:
         cfg = self.config
         self.keys = keys = generate_dev_keys(cfg.state_dir / "keys")
+        if cfg.viewer_host:
+            self.viewer_host = ViewerHost(cfg.viewer_host, cfg.viewer_host_port, cfg.state_dir)
+            self.viewer_host.reserve()
         # Bind the archive first (the template parameters and the issuer need its URL) and let it
         # migrate its database while the rest starts.
         self.archive = LocalArchive(cfg.state_dir, self.users, keys.archive_jwt)
@@ -191,9 +202,14 @@ class LocalStack:
         self.emulator.start(port=cfg.viewer_port)
         viewer_local = f"http://localhost:{self.emulator.port}"
         viewer_public = f"https://localhost:{self.emulator.port}"
+        if self.viewer_host is not None:
+            # The browser's viewer is the named host; localhost still serves stats and scripts.
+            self.viewer_host.start_with(self.emulator.request_handler())
+            viewer_local = viewer_public = self.viewer_host.origin
         deployment = Deployment(viewer_local, ASSET_BUCKET, data_prefixes(self.distribution))
         link = sample_link(deployment, assets, tracts)
-        # The redirect URI the browser can follow here: the emulator has no TLS.
+        # The redirect URI the browser can follow here: plain http on localhost (no TLS), or
+        # https on the named viewer host.
         self.oauth_client = client = OAuthClient.new(
             viewer_local + CALLBACK_PATH, cfg.oauth_skip_authorization
         )
@@ -217,7 +233,7 @@ class LocalStack:
         return self.description
 
     def stop(self) -> None:
-        for server in (self.emulator, self.issuer_api, self.archive):
+        for server in (self.viewer_host, self.emulator, self.issuer_api, self.archive):
             if server is not None:
                 server.stop()
         self.aws.stop()
@@ -253,6 +269,8 @@ class LocalStack:
             "SessionCookieName": SESSION_COOKIE,
             "LogLevel": self.config.log_level,
             "EdgeRuntime": self.config.edge_runtime,
+            "LegacyCookieDomains": self.config.legacy_cookie_domains,
+            **(self.viewer_host.parameters() if self.viewer_host else {}),
         }
 
     def resource_ids(self, viewer_port: int) -> dict[str, str]:
@@ -273,7 +291,8 @@ class LocalStack:
         return resolve_template(
             self.config.template,
             self.template_parameters(archive),
-            unchecked=LOOPBACK_URL_PARAMETERS,
+            # A local ViewerDomain carries its port (`viewer_host`), which the pattern refuses.
+            unchecked=(*LOOPBACK_URL_PARAMETERS, *(("ViewerDomain",) if self.viewer_host else ())),
             physical=resource_ids,
         )
 
@@ -305,7 +324,8 @@ class LocalStack:
             "viewer_url": viewer + "/",
             "viewer_public_origin": public,
             "sample_link": link,
-            "stats_url": viewer + "/_local/stats",
+            # On localhost even with a viewer host: scripts and tests resolve no viewer.linc.test.
+            "stats_url": f"http://localhost:{self.emulator.port}/_local/stats",
             "archive_url": archive + "/",
             "archive_login_url": archive + "/accounts/login/",
             "archive_logout_url": archive + "/accounts/logout/",

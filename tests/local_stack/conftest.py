@@ -5,8 +5,11 @@ session and yields the parsed stack.json (the documented harness interface); the
 through the archive's OAuth2 provider (the default). `local_stack_jwt` is a second stack with
 `--auth-mode jwt` (the archive's session JWT cookie), `local_stack_consent` one with
 `--ask-consent`, `function_stack` one with `--edge-runtime cloudfront-function` and
-`short_lived_stack` one with `--test-only-cookie-ttl SHORT_COOKIE_TTL` (renewal tests), each
-started only by the tests that ask for it. `browser_page` launches
+`short_lived_stack` one with `--test-only-cookie-ttl SHORT_COOKIE_TTL` (renewal tests),
+`parent_domain_stack` / `parent_domain_function_stack` ones whose viewer is
+`https://VIEWER_HOST:PORT` with LEGACY_COOKIE_DOMAINS=PARENT_DOMAIN (either edge runtime), each
+started only by the tests that ask for it; `viewer_host_context` is a browser that resolves
+VIEWER_HOST to 127.0.0.1 and accepts the stack's self-signed certificate. `browser_page` launches
 /usr/bin/chromium through Playwright with a fresh user-data dir per test. Without
 /usr/bin/chromium the browser tests skip with a loud reason, except under CI=true, where they fail.
 """
@@ -26,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from local_stack.browser import CHROMIUM, CHROMIUM_ARGS
+from local_stack.browser import CHROMIUM, CHROMIUM_ARGS, resolver_args
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -71,6 +74,28 @@ def short_lived_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict
 
 
 SHORT_COOKIE_TTL = 30
+#: A viewer host with a parent domain, and that parent (where the archive's old cookies lived).
+VIEWER_HOST = "viewer.linc.test"
+PARENT_DOMAIN = "linc.test"
+_PARENT_OPTIONS = ("--viewer-host", VIEWER_HOST, "--legacy-cookie-domains", PARENT_DOMAIN)
+
+
+@pytest.fixture(scope="session")
+def parent_domain_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    yield from _run_stack(tmp_path_factory, "parent-domain-stack", *_PARENT_OPTIONS)
+
+
+@pytest.fixture(scope="session")
+def parent_domain_function_stack(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, Any]]:
+    yield from _run_stack(
+        tmp_path_factory,
+        "parent-domain-function-stack",
+        *_PARENT_OPTIONS,
+        "--edge-runtime",
+        "cloudfront-function",
+    )
 
 
 def _run_stack(
@@ -128,12 +153,24 @@ def playwright_instance() -> Iterator[Any]:
 
 @pytest.fixture
 def browser_context(playwright_instance: Any, tmp_path: Path) -> Iterator[Any]:
-    context = playwright_instance.chromium.launch_persistent_context(
+    yield from _launch(playwright_instance, tmp_path, CHROMIUM_ARGS)
+
+
+@pytest.fixture
+def viewer_host_context(playwright_instance: Any, tmp_path: Path) -> Iterator[Any]:
+    """Chromium that reaches VIEWER_HOST on 127.0.0.1 (no DNS) and trusts its test certificate."""
+    args = [*CHROMIUM_ARGS, *resolver_args(VIEWER_HOST)]
+    yield from _launch(playwright_instance, tmp_path, args, ignore_https_errors=True)
+
+
+def _launch(playwright: Any, tmp_path: Path, args: list[str], **options: Any) -> Iterator[Any]:
+    context = playwright.chromium.launch_persistent_context(
         str(tmp_path / "profile"),
         executable_path=CHROMIUM,
-        args=CHROMIUM_ARGS,
+        args=args,
         headless=True,
         viewport={"width": 1000, "height": 700},
+        **options,
     )
     try:
         yield context

@@ -6,11 +6,9 @@ key group trusts or with a key generated here that it does not: the edge sends t
 the login (never a viewer on cookies CloudFront may refuse), the callback's cookies replace
 them, and the user ends on data with one round trip.
 
-Parent-domain fixtures cannot be played here: Chromium keeps no domain cookie apart from a
-host-only one on `localhost` (`Domain=localhost` and a `.localhost` cookie are stored host-only),
-so the local stack would need a viewer host with a parent domain. The parent-domain and mixed
-sets are covered by tests/edge_auth/test_legacy_cookies.py (the edge's decision on duplicates)
-and tests/cookie_issuer/test_issuer_legacy_cookies.py (the expiring Set-Cookie headers).
+Parent-domain fixtures cannot be played on `localhost` (Chromium stores `Domain=localhost` and
+`.localhost` cookies host-only): tests/local_stack/test_browser_legacy_parent_domain.py plays
+them on a stack whose viewer is `https://viewer.linc.test:PORT` (`--viewer-host`).
 """
 
 from __future__ import annotations
