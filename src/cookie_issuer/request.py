@@ -2,7 +2,8 @@
 
 Contract: every helper takes the current event (`router.current_event`) and never raises on odd
 input, except `viewer_origin`, which raises BadRequestError when no viewer can be named.
-`headers` lowercases names; `query_value` treats a repeated parameter as absent (ambiguous, so
+`headers` lowercases names; `cookie_values` gives each value of one cookie name however API
+Gateway delivered the cookies; `query_value` treats a repeated parameter as absent (ambiguous, so
 the safe default); `return_path` is the `return` parameter through `safe_return_path`, `/` when
 missing or unsafe. The viewer origin is VIEWER_ORIGIN, or, when that is empty, `https://` +
 X-Forwarded-Host (else Host) when it is a plain host name; docs/security-model.md says why
@@ -12,7 +13,7 @@ that is safe.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import parse_qs
 
@@ -37,6 +38,28 @@ def headers(event: Event) -> dict[str, str]:
 
 def cookies(event: Event) -> list[str]:
     return [str(c) for c in event.get("cookies") or []]
+
+
+def named_cookie_values(cookie_strings: Iterable[str], name: str) -> list[str]:
+    """Each distinct non-empty value of cookie `name` in `cookie_strings` (name=value; pairs),
+    surrounding quotes and spaces stripped, in order of appearance."""
+    found: list[str] = []
+    for text in cookie_strings:
+        for pair in text.split(";"):
+            key, sep, raw = pair.strip().partition("=")
+            value = raw.strip().strip('"')
+            if sep and key == name and value and value not in found:
+                found.append(value)
+    return found
+
+
+def cookie_values(event: Event, name: str) -> list[str]:
+    """`named_cookie_values` over the event's `cookies` and any `Cookie` header."""
+    texts = cookies(event)
+    header = headers(event).get("cookie")
+    if header is not None:
+        texts.append(header)
+    return named_cookie_values(texts, name)
 
 
 def query_value(event: Event, name: str) -> str | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from cookie_issuer.errors import BadRequestError, NotApprovedError, UnauthenticatedError
+from cookie_issuer.request import named_cookie_values
 from cookie_issuer.runtime import Runtime
 
 MAX_AUTHORIZATION_BYTES: Final = 10_240
@@ -60,17 +61,6 @@ def _authorization(value: str) -> Credentials:
     return Credentials(kind=kind, values=(credential,))
 
 
-def _cookie_values(cookie_strings: Iterable[str], name: str) -> list[str]:
-    found: list[str] = []
-    for text in cookie_strings:
-        for pair in text.split(";"):
-            key, sep, raw = pair.strip().partition("=")
-            value = raw.strip().strip('"')
-            if sep and key == name and value and value not in found:
-                found.append(value)
-    return found
-
-
 def find_credentials(
     headers: Mapping[str, str],
     cookies: Iterable[str],
@@ -86,7 +76,7 @@ def find_credentials(
     cookie_strings = list(cookies)
     if "cookie" in headers:
         cookie_strings.append(headers["cookie"])
-    values = _cookie_values(cookie_strings, session_cookie_name)
+    values = named_cookie_values(cookie_strings, session_cookie_name)
     if not values:
         return None
     return Credentials(kind="cookie", values=tuple(values[:MAX_SESSION_COOKIES]))

@@ -64,14 +64,4 @@ def expire_everything(settings: Settings) -> list[Cookie]:
 
 
 def values(event: request.Event, name: str) -> list[str]:
-    found: list[str] = []
-    texts = request.cookies(event)
-    header = request.headers(event).get("cookie")
-    if header is not None:
-        texts.append(header)
-    for text in texts:
-        for pair in text.split(";"):
-            key, sep, value = pair.strip().partition("=")
-            if sep and key == name and value and value not in found:
-                found.append(value)
-    return found[:MAX_VALUES]
+    return request.cookie_values(event, name)[:MAX_VALUES]

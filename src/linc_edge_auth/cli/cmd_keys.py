@@ -135,7 +135,7 @@ def _read_key(path: str) -> object:
             continue
     raise UserError(
         f"{path} holds no PEM public key or unencrypted PEM private key "
-        "(expected -----BEGIN PUBLIC KEY----- or -----BEGIN PRIVATE KEY-----)"
+        "(expected a PEM file whose first line names a PUBLIC KEY or a PRIVATE KEY)"
     )
 
 
